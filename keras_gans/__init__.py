@@ -4,7 +4,7 @@ import os as _os
 
 _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-from keras_gans import callbacks, datasets, distribute, export, losses, metrics, networks, plotting, zoo  # noqa: E402
+from keras_gans import callbacks, datasets, distribute, export, layers, losses, metrics, networks, plotting, zoo  # noqa: E402
 from keras_gans.models import (  # noqa: E402
     ACGAN,
     GAN,

@@ -368,6 +368,23 @@ def cross_replica_mean(value):
     return replica.all_reduce(tf.distribute.ReduceOp.MEAN, value)
 
 
+def global_mean(values, axis=0):
+    """The mean of `values` along `axis` over the global batch (every replica's rows).
+
+    Each replica's share may hold a different number of rows (a global batch
+    not divisible by the replicas), or none: the sums and the counts are
+    added over the replicas, so the result is the single-device mean. Every
+    replica must call it, in the same order.
+    """
+    values = tf.cast(values, tf.float32)
+    total = tf.reduce_sum(values, axis=axis)
+    count = tf.cast(tf.shape(values)[axis], tf.float32)
+    replica = tf.distribute.get_replica_context()
+    if replica is not None and replica.num_replicas_in_sync > 1:
+        total, count = replica.all_reduce(tf.distribute.ReduceOp.SUM, [total, count])
+    return total / count
+
+
 # --- multi-worker fit (keras-team/keras#20585) --------------------------------
 
 

@@ -167,10 +167,18 @@ def hinge_generator_loss(real_logits, fake_logits):
 
 
 def _input_gradient_norms(discriminator, inputs):
-    """Per-example L2 norm of d D(inputs) / d inputs, summed over D's outputs."""
+    """Per-example L2 norm of the gradient of the critic the games use.
+
+    The games reduce D's outputs by a mean over every element, so for a
+    patch-shaped D (PatchGAN, any map) the critic of an example is the mean of
+    its map: its gradient is taken, not the gradient of the map's sum.
+    """
     with tf.GradientTape() as tape:
         tape.watch(inputs)
-        total = tf.reduce_sum(tf.cast(discriminator(inputs, training=True), tf.float32))
+        outputs = tf.cast(discriminator(inputs, training=True), tf.float32)
+        batch = tf.shape(outputs)[0]
+        per_example = tf.reduce_mean(tf.reshape(outputs, [batch, -1]), axis=1)
+        total = tf.reduce_sum(per_example)
     grads = tf.cast(tape.gradient(total, inputs), tf.float32)
     axes = list(range(1, len(grads.shape)))
     return tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes) + 1e-12), grads
@@ -220,8 +228,8 @@ def dragan_penalty(discriminator, real, seed):
 def _global_batch_std(x):
     """std(x) over the global batch: under tf.distribute, over every replica's share."""
     x = tf.stop_gradient(x)
-    mean = distribute.cross_replica_mean(tf.reduce_mean(x))
-    return tf.sqrt(distribute.cross_replica_mean(tf.reduce_mean(tf.square(x - mean))))
+    mean = distribute.global_mean(tf.reshape(x, [-1]))
+    return tf.sqrt(distribute.global_mean(tf.reshape(tf.square(x - mean), [-1])))
 
 
 # --- registry ----------------------------------------------------------------

@@ -7,8 +7,11 @@ metric trackers, the moving average of weights, and the checks `fit` runs
 before any work is done.
 """
 
+import collections
+import contextlib
 import copy
 import random
+import warnings
 
 import numpy as np
 import keras
@@ -16,6 +19,12 @@ import tensorflow as tf
 
 from keras_gans import callbacks as callbacks_lib
 from keras_gans import distribute
+from keras_gans.layers import spectral_normalization
+
+# The random streams of one update, each a stateless seed (see random_streams).
+Streams = collections.namedtuple("Streams", ["latent", "labels", "flip", "noise", "penalty"])
+# Keeps the two players' streams apart (and apart from the salts other models use).
+_PLAYER_SALTS = {"discriminator": 1, "generator": 2}
 
 
 class AdversarialModel(keras.Model):
@@ -88,12 +97,28 @@ class AdversarialModel(keras.Model):
         super().compile(**kwargs)
         self.d_optimizer = _as_optimizer(d_optimizer)
         self.g_optimizer = _as_optimizer(g_optimizer)
+        if self.d_optimizer is self.g_optimizer:
+            raise ValueError(
+                f"{type(self).__name__}.compile() got one optimizer instance for both players; an "
+                "optimizer keeps per-variable state and an iteration count for one player. Pass two "
+                "instances, e.g. d_optimizer=keras.optimizers.Adam(2e-4), g_optimizer=keras.optimizers.Adam(2e-4)."
+            )
+        for name, optimizer in (("d_optimizer", self.d_optimizer), ("g_optimizer", self.g_optimizer)):
+            if getattr(optimizer, "gradient_accumulation_steps", None):
+                raise ValueError(
+                    f"{name} has gradient_accumulation_steps={optimizer.gradient_accumulation_steps}, which "
+                    "keras_gans' two-player step does not support (the engine aggregates and clips each "
+                    "update's gradient itself). Use a larger batch instead."
+                )
         if keras.mixed_precision.global_policy().name == "mixed_float16":
             self.d_optimizer = _loss_scaled(self.d_optimizer)
             self.g_optimizer = _loss_scaled(self.g_optimizer)
         self._compiled_kwargs = {
             k: kwargs[k] for k in ("jit_compile", "steps_per_execution") if k in kwargs
         }
+        # Keras' learning-rate callbacks (LearningRateScheduler,
+        # ReduceLROnPlateau) and TensorBoard act on `model.optimizer`: both players.
+        self.optimizer = PlayerOptimizers(self)
         if self.built:
             # Built now, so a model saved before its first step reloads whole.
             self.build_optimizers()
@@ -128,19 +153,55 @@ class AdversarialModel(keras.Model):
         self.compile(**config)
         self.build_optimizers()
 
-    def apply_update(self, optimizer, tape, loss, variables):
+    def apply_update(self, optimizer, tape, loss, variables, batch_size=None):
         """Differentiate `loss` recorded on `tape` and apply it with `optimizer`.
 
-        tf.distribute sums the gradients of the replicas, so each replica's
-        loss (a mean over its share of the global batch) is divided by the
-        number of replicas: the update then equals the single-device update
-        on the global batch. Mixed-precision loss scaling multiplies in too;
-        the LossScaleOptimizer divides it out.
+        One update equals the single-device update on the global batch,
+        whatever the strategy, precision and optimizer options:
+
+        - each replica's loss (a mean over its share of the global batch) is
+          weighted by its share, n_replica / n_global (`batch_size` is this
+          replica's n; equal shares when it is None), so uneven shares and
+          empty shares give the global mean;
+        - the engine sums the replicas' gradients itself, before anything
+          else looks at them: clipping (`clipnorm`, `global_clipnorm`,
+          `clipvalue`) acts on the aggregated gradient, and the mixed-precision
+          loss-scale optimizer decides to skip a step from the aggregated
+          gradient, so every replica (and worker) skips together;
+        - spectral-normalized layers whose kernels are updated advance their
+          power iteration once (`keras_gans.layers.SpectralNormalization`).
         """
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        scale = optimizer.scale_loss(tf.constant(1.0 / replicas, loss.dtype))
-        grads = tape.gradient(loss, variables, output_gradients=scale)
-        optimizer.apply_gradients(zip(grads, variables))
+        variables = list(variables)
+        weight = self.replica_weight(batch_size)
+        scale = optimizer.scale_loss(tf.cast(weight, loss.dtype))
+        grads = tape.gradient(loss, variables, output_gradients=tf.cast(scale, loss.dtype))
+        present = [i for i, g in enumerate(grads) if g is not None]
+        if not present:
+            return
+        grads = [grads[i] for i in present]
+        variables = [variables[i] for i in present]
+        replica = tf.distribute.get_replica_context()
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        if replica is not None and replica.num_replicas_in_sync > 1:
+            grads = replica.all_reduce(tf.distribute.ReduceOp.SUM, grads)
+        _advance_spectral_norms(self, variables)
+        grads = _clip_aggregated(optimizer, grads)
+        if replicas > 1:
+            # Keras sums the replicas' gradients again: hand it each replica's
+            # 1/N of the (identical) aggregated gradient.
+            grads = [g / tf.cast(replicas, g.dtype) for g in grads]
+        with _keras_clipping_off(optimizer):
+            optimizer.apply_gradients(zip(grads, variables))
+
+    def replica_weight(self, batch_size=None):
+        """This replica's share of the global batch: n_replica / n_global (1 on one device)."""
+        replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            return tf.constant(1.0)
+        if batch_size is None:
+            return tf.constant(1.0 / replica.num_replicas_in_sync)
+        n = tf.cast(batch_size, tf.float32)
+        return n / replica.all_reduce(tf.distribute.ReduceOp.SUM, n)
 
     # --- randomness ----------------------------------------------------------
 
@@ -156,6 +217,18 @@ class AdversarialModel(keras.Model):
         replica = tf.distribute.get_replica_context()
         replica_id = replica.replica_id_in_sync_group if replica is not None else 0
         return tf.random.experimental.stateless_fold_in(seed, tf.cast(replica_id, tf.int64))
+
+    def random_streams(self, player):
+        """The named random streams of `player`'s current update.
+
+        `player` is "discriminator" or "generator"; the counter is that
+        player's optimizer iteration count, so every update draws new noise
+        and a resumed run continues the same streams. Returns a `Streams`
+        tuple of stateless seeds: latent, labels, flip, noise, penalty.
+        """
+        optimizer = {"discriminator": self.d_optimizer, "generator": self.g_optimizer}[player]
+        base = _PLAYER_SALTS[player] * len(Streams._fields)
+        return Streams(*(self.step_seed(optimizer.iterations, base + i) for i in range(len(Streams._fields))))
 
     # --- moving average ------------------------------------------------------
 
@@ -179,12 +252,26 @@ class AdversarialModel(keras.Model):
     def metrics(self):
         return list(self._trackers)
 
-    def record(self, logs):
-        """Update the trackers with this step's values; return the logs."""
-        for tracker in self._trackers:
-            if logs.get(tracker.name) is not None:
-                tracker.update_state(logs[tracker.name])
-        return {t.name: t.result() for t in self._trackers if logs.get(t.name) is not None}
+    def record(self, logs, batch_size=None):
+        """Update the trackers with this step's values; return the logs.
+
+        Under a strategy each replica's values are means over its share of
+        the batch: they are combined into the global-batch mean, weighted by
+        `batch_size` (this replica's n; equal shares when None), so uneven
+        and empty shares log the single-device values.
+        """
+        names = [t.name for t in self._trackers if logs.get(t.name) is not None]
+        values = [tf.cast(logs[name], tf.float32) for name in names]
+        replica = tf.distribute.get_replica_context()
+        if values and replica is not None and replica.num_replicas_in_sync > 1:
+            n = tf.cast(1 if batch_size is None else batch_size, tf.float32)
+            stacked = tf.where(n > 0, tf.stack(values), 0.0) * n
+            total = replica.all_reduce(tf.distribute.ReduceOp.SUM, tf.concat([stacked, [n]], axis=0))
+            values = tf.unstack(total[:-1] / total[-1])
+        trackers = {t.name: t for t in self._trackers}
+        for name, value in zip(names, values):
+            trackers[name].update_state(value)
+        return {name: trackers[name].result() for name in names}
 
     # --- data ----------------------------------------------------------------
 
@@ -240,6 +327,7 @@ class AdversarialModel(keras.Model):
         if spec is not None:
             self.check_data(spec)
         self.build_optimizers()
+        synchronize_batch_norms(self)
         distribute.per_replica_noise(self)  # different dropout masks on each replica
         if hasattr(x, "element_spec") and distribute.is_multi_worker(self.distribute_strategy):
             x = distribute.with_shard_policy(x, "auto")
@@ -383,3 +471,146 @@ def _element_spec(x):
         )
     except (TypeError, ValueError):
         return None
+
+
+# --- the engine's own gradient aggregation -------------------------------------
+
+
+def _advance_spectral_norms(model, variables):
+    """Advance u once in the spectral-normalized layers whose kernels this update changes."""
+    ids = {id(_tf_variable(v)) for v in variables}
+    for layer in spectral_normalization.spectral_layers(model):
+        if id(_tf_variable(layer._raw_kernel())) in ids:
+            layer.advance()
+
+
+def _inner(optimizer):
+    return getattr(optimizer, "inner_optimizer", optimizer)
+
+
+def _clip_aggregated(optimizer, grads):
+    """The optimizer's clipping (clipnorm, global_clipnorm, clipvalue) on aggregated gradients.
+
+    Loss-scaled gradients are clipped unscaled (the scale is a power of two,
+    so scaling back is exact); non-finite gradients are left as they are, for
+    the loss-scale optimizer to skip the step.
+    """
+    inner = _inner(optimizer)
+    if not (inner.clipnorm or inner.global_clipnorm or inner.clipvalue):
+        return grads
+    scale = None
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        scale = tf.cast(optimizer.dynamic_scale, grads[0].dtype)
+        grads = [g / scale for g in grads]
+    clipped = inner._clip_gradients(grads)
+    finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in grads])
+    clipped = [tf.where(finite, c, g) for c, g in zip(clipped, grads)]
+    if scale is not None:
+        clipped = [g * scale for g in clipped]
+    return clipped
+
+
+@contextlib.contextmanager
+def _keras_clipping_off(optimizer):
+    """Keras clips each replica's share before summing them: the engine clipped already."""
+    inner = _inner(optimizer)
+    saved = (inner.clipnorm, inner.global_clipnorm, inner.clipvalue)
+    inner.clipnorm = inner.global_clipnorm = inner.clipvalue = None
+    try:
+        yield
+    finally:
+        inner.clipnorm, inner.global_clipnorm, inner.clipvalue = saved
+
+
+class _PlayerLearningRate:
+    """One player's optimizer as Keras' learning-rate callbacks see it."""
+
+    def __init__(self, name, model, attr):
+        self.name = name
+        self._model, self._attr = model, attr
+
+    @property
+    def _optimizer(self):
+        return getattr(self._model, self._attr)
+
+    @property
+    def learning_rate(self):
+        return self._optimizer.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self._optimizer.learning_rate = value
+
+
+class PlayerOptimizers:
+    """`model.optimizer` of a two-player model: both players' optimizers.
+
+    Keras' `LearningRateScheduler` and `ReduceLROnPlateau` set the learning
+    rate of every optimizer in `optimizers` (the discriminator's and the
+    generator's), and TensorBoard logs `learning_rate_discriminator` and
+    `learning_rate_generator`. It holds no state of its own: the optimizers
+    are `model.d_optimizer` and `model.g_optimizer`.
+    """
+
+    def __init__(self, model):
+        self._model = model
+        self.optimizers = [
+            _PlayerLearningRate("discriminator", model, "d_optimizer"),
+            _PlayerLearningRate("generator", model, "g_optimizer"),
+        ]
+
+    @property
+    def built(self):
+        return all(o is None or o.built for o in (self._model.d_optimizer, self._model.g_optimizer))
+
+    def build(self, variables=None):
+        del variables
+        self._model.build_optimizers()
+
+    @property
+    def iterations(self):
+        return self._model.g_optimizer.iterations
+
+    @property
+    def learning_rate(self):
+        raise AttributeError(
+            "A two-player model has two learning rates: model.d_optimizer.learning_rate and "
+            "model.g_optimizer.learning_rate (model.optimizer.optimizers lists both)."
+        )
+
+    def scale_loss(self, loss):
+        return loss
+
+
+def batch_norm_layers(model):
+    """Names of the BatchNormalization layers anywhere inside `model` (custom layers included)."""
+    flatten = getattr(model, "_flatten_layers", None)
+    if flatten is None:
+        return []
+    return [layer.name for layer in flatten(include_self=True) if isinstance(layer, keras.layers.BatchNormalization)]
+
+
+def synchronize_batch_norms(model):
+    """Under more than one replica, make every BatchNormalization layer synchronized.
+
+    Plain batch norm normalizes each replica's share with its own statistics
+    and keeps one copy of the moving statistics per replica (save, sampling
+    and export read replica 0's): synchronized batch norm uses the global
+    batch's statistics, as on one device, and keeps the copies equal.
+    """
+    if model.distribute_strategy.num_replicas_in_sync <= 1:
+        return []
+    changed = []
+    for layer in model._flatten_layers(include_self=False):
+        if isinstance(layer, keras.layers.BatchNormalization) and not layer.synchronized:
+            layer.synchronized = True
+            changed.append(layer.name)
+    if changed:
+        warnings.warn(
+            f"Training on {model.distribute_strategy.num_replicas_in_sync} replicas: the "
+            f"BatchNormalization layers {changed} are made synchronized (synchronized=True), so "
+            "they use the global batch's statistics as on one device and their moving statistics "
+            "stay equal on every replica. Build them with synchronized_batch_norm=True to silence this.",
+            stacklevel=3,
+        )
+    return changed

@@ -1,10 +1,8 @@
 """`ACGAN`: the auxiliary classifier GAN."""
 
 import keras
-import tensorflow as tf
 
 from keras_gans.models.conditional_gan import ConditionalGAN, class_accuracy, class_cross_entropy
-from keras_gans.models.gan import _SALT_DISCRIMINATOR, _SALT_GENERATOR, _fold
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -57,81 +55,39 @@ class ACGAN(ConditionalGAN):
             ["d_loss", "g_loss", "d_real", "d_fake", "penalty", "class_loss", "class_accuracy", "fake_class_accuracy"]
         )
 
-    def discriminator_update(self, real, step=0):
-        """One update of D: maximise L_S + L_C."""
-        seed = self.step_seed(self.d_optimizer.iterations, _SALT_DISCRIMINATOR * 64 + step)
-        batch_size = tf.shape(real[0])[0]
-        fake_labels = self.sample_labels(batch_size, seed=_fold(seed, 4))
-        z = self.sample_latent(batch_size, seed=_fold(seed, 0))
-        fake = (self.generator([z, fake_labels], training=True), fake_labels)
-        real_in, fake_in = self.discriminator_inputs(real, fake, seed)
-        (real_x, real_c), (fake_x, fake_c) = real_in, fake_in
-        with tf.GradientTape() as tape:
-            real_source, real_class = self.discriminator(real_x, training=True)
-            fake_source, fake_class = self.discriminator(fake_x, training=True)
-            source_loss = self.game.discriminator_loss(real_source, fake_source)  # -L_S
-            real_class_loss = class_cross_entropy(real_c, real_class)
-            fake_class_loss = class_cross_entropy(fake_c, fake_class)
-            d_loss = source_loss + self.class_loss_weight * (real_class_loss + fake_class_loss)  # -(L_S + L_C)
-            penalty = self.discriminator_penalty(real_in, fake_in, _fold(seed, 3))
-            total = d_loss if penalty is None else d_loss + penalty
-        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
-        self.after_discriminator_update()
-        return {
-            "d_loss": d_loss,
-            "penalty": penalty,
-            "d_real": self.score(real_source),
-            "d_fake": self.score(fake_source),
+    # --- hooks of the GAN step: D sees the image only and has two heads -------
+
+    def discriminate(self, samples, training=True):
+        """[P(S | X) logits, P(C | X) logits] = D(x): D must infer the class."""
+        images, _ = samples
+        return self.discriminator(images, training=training)
+
+    def critic_logits(self, outputs):
+        """The source head: the game (and the penalties) are played on it."""
+        return outputs[0]
+
+    def discriminator_loss(self, real, fake, real_out, fake_out):
+        """-(L_S + L_C): the game on the source head plus the class terms."""
+        (_, real_c), (_, fake_c) = real, fake
+        source_loss = self.game.discriminator_loss(real_out[0], fake_out[0])  # -L_S
+        real_class_loss = class_cross_entropy(real_c, real_out[1])
+        fake_class_loss = class_cross_entropy(fake_c, fake_out[1])
+        d_loss = source_loss + self.class_loss_weight * (real_class_loss + fake_class_loss)
+        return d_loss, {
             "class_loss": real_class_loss,
-            "class_accuracy": class_accuracy(real_c, real_class),
-            "fake_class_accuracy": class_accuracy(fake_c, fake_class),
+            "class_accuracy": class_accuracy(real_c, real_out[1]),
+            "fake_class_accuracy": class_accuracy(fake_c, fake_out[1]),
         }
 
-    def generator_update(self, real, batch_size):
-        """One update of G: maximise L_C - L_S (L_S in the configured game)."""
-        seed = self.step_seed(self.g_optimizer.iterations, _SALT_GENERATOR * 64)
-        z = self.sample_latent(batch_size, seed=seed)
-        labels = self.sample_labels(batch_size, seed=_fold(seed, 4))
-        real_source = None
-        if self.game.generator_uses_real:
-            real_source = self.discriminator(real[0], training=True)[0]
-        with tf.GradientTape() as tape:
-            fake = self.generator([z, labels], training=True)
-            fake_source, fake_class = self.discriminator(fake, training=True)
-            g_loss = self.game.generator_loss(real_source, fake_source) + self.class_loss_weight * class_cross_entropy(
-                labels, fake_class
-            )
-        self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
-        self.update_ema(self.generator, self.ema_generator, self.ema_decay)
-        return {"g_loss": g_loss}
+    def generator_loss(self, real, fake, real_logits, fake_out):
+        """L_C - L_S for G (L_S in the configured game)."""
+        _, labels = fake
+        g_loss = self.game.generator_loss(real_logits, fake_out[0])
+        return g_loss + self.class_loss_weight * class_cross_entropy(labels, fake_out[1]), {}
 
-    def test_step(self, data):
-        images, labels = self.unpack_real(data)
-        labels = self.checked_labels(labels)
-        batch_size = tf.shape(images)[0]
-        fake_labels = self.sample_labels(batch_size)
-        fake = self.generator([self.sample_latent(batch_size), fake_labels], training=False)
-        real_source, real_class = self.discriminator(images, training=False)
-        fake_source, fake_class = self.discriminator(fake, training=False)
-        return self.record(
-            {
-                "d_loss": self.game.discriminator_loss(real_source, fake_source),
-                "g_loss": self.game.generator_loss(None, fake_source),
-                "d_real": self.score(real_source),
-                "d_fake": self.score(fake_source),
-                "class_loss": class_cross_entropy(labels, real_class),
-                "class_accuracy": class_accuracy(labels, real_class),
-                "fake_class_accuracy": class_accuracy(fake_labels, fake_class),
-            }
-        )
-
-    def discriminator_of_images(self, labels):
+    def critic(self, real):
         """x -> D's source logits (the penalties apply to the source head)."""
-
-        def d(x, training=True):
-            return self.discriminator(x, training=training)[0]
-
-        return d
+        return lambda x, training=True: self.discriminator(x, training=training)[0]
 
     def check_discriminator(self):
         inputs = getattr(self.discriminator, "inputs", None)

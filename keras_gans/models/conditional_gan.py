@@ -4,8 +4,7 @@ import numpy as np
 import keras
 import tensorflow as tf
 
-from keras_gans import losses as losses_lib
-from keras_gans.models.gan import _SALT_DISCRIMINATOR, _SALT_GENERATOR, GAN, _fold
+from keras_gans.models.gan import GAN
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -56,75 +55,32 @@ class ConditionalGAN(GAN):
         self.num_classes = int(num_classes)
         self.check_networks()
 
-    # --- the step, as in the paper -------------------------------------------
+    # --- hooks of the GAN step (GAN.discriminator_update / generator_update) -------
 
-    def train_step(self, data):
+    def real_samples(self, data):
+        """(images, labels) of a batch, the labels checked to lie in [0, num_classes).
+
+        The step runs under a control dependency on them, so a batch with a bad
+        label stops training before any update (batch-norm statistics included).
+        """
         images, labels = self.unpack_real(data)
-        labels = self.checked_labels(labels)
-        real = (images, labels)
-        batch_size = tf.shape(images)[0]
-        with tf.control_dependencies([labels]):  # nothing runs on a batch with bad labels
-            for step in range(self.discriminator_steps):
-                d_logs = self.discriminator_update(real, step)
-            g_logs = self.generator_update(real, batch_size)
-        return self.record({**d_logs, **g_logs})
+        return images, self.checked_labels(labels)
 
-    def discriminator_update(self, real, step=0):
-        """One update of D on (x, y) and on (G(z, y'), y'), y' uniform."""
-        seed = self.step_seed(self.d_optimizer.iterations, _SALT_DISCRIMINATOR * 64 + step)
-        batch_size = tf.shape(real[0])[0]
-        fake_labels = self.sample_labels(batch_size, seed=_fold(seed, 4))
-        z = self.sample_latent(batch_size, seed=_fold(seed, 0))
-        fake = (self.generator([z, fake_labels], training=True), fake_labels)
-        real_in, fake_in = self.discriminator_inputs(real, fake, seed)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(list(real_in), training=True)
-            fake_logits = self.discriminator(list(fake_in), training=True)
-            d_loss = self.game.discriminator_loss(real_logits, fake_logits)
-            penalty = self.discriminator_penalty(real_in, fake_in, _fold(seed, 3))
-            total = d_loss if penalty is None else d_loss + penalty
-        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
-        self.after_discriminator_update()
-        return {
-            "d_loss": d_loss,
-            "penalty": penalty,
-            "d_real": self.score(real_logits),
-            "d_fake": self.score(fake_logits),
-        }
+    def fake_samples(self, batch_size, seeds, training=True):
+        """(G(z, y'), y') with y' uniform over the classes (the `labels` stream)."""
+        labels = self.sample_labels(batch_size, seed=None if seeds is None else seeds.labels)
+        z = self.sample_latent(batch_size, seed=None if seeds is None else seeds.latent)
+        return self.generator([z, labels], training=training), labels
 
-    def generator_update(self, real, batch_size):
-        """One update of G through D's judgement of (G(z, y), y), y uniform."""
-        seed = self.step_seed(self.g_optimizer.iterations, _SALT_GENERATOR * 64)
-        z = self.sample_latent(batch_size, seed=seed)
-        labels = self.sample_labels(batch_size, seed=_fold(seed, 4))
-        real_logits = None
-        if self.game.generator_uses_real:
-            real_logits = self.discriminator(list(real), training=True)
-        with tf.GradientTape() as tape:
-            fake = self.generator([z, labels], training=True)
-            fake_logits = self.discriminator([fake, labels], training=True)
-            g_loss = self.game.generator_loss(real_logits, fake_logits)
-        self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
-        self.update_ema(self.generator, self.ema_generator, self.ema_decay)
-        return {"g_loss": g_loss}
+    def discriminate(self, samples, training=True):
+        """D(x, y) on (images, labels)."""
+        images, labels = samples
+        return self.discriminator([images, labels], training=training)
 
-    def test_step(self, data):
-        images, labels = self.unpack_real(data)
-        batch_size = tf.shape(images)[0]
-        fake_labels = self.sample_labels(batch_size)
-        fake = self.generator([self.sample_latent(batch_size), fake_labels], training=False)
-        real_logits = self.discriminator([images, self.checked_labels(labels)], training=False)
-        fake_logits = self.discriminator([fake, fake_labels], training=False)
-        return self.record(
-            {
-                "d_loss": self.game.discriminator_loss(real_logits, fake_logits),
-                "g_loss": self.game.generator_loss(None, fake_logits),
-                "d_real": self.score(real_logits),
-                "d_fake": self.score(fake_logits),
-            }
-        )
-
-    # --- hooks ---------------------------------------------------------------
+    def critic(self, real):
+        """x -> D(x, y) with the real batch's labels y bound (for R1 / DRAGAN)."""
+        labels = real[1]
+        return lambda x, training=True: self.critic_logits(self.discriminate((x, labels), training=training))
 
     def sample_labels(self, batch_size, seed=None):
         """Draw y uniformly from [0, num_classes), int32 of shape (batch_size,)."""
@@ -132,36 +88,6 @@ class ConditionalGAN(GAN):
         if seed is None:
             return tf.random.uniform(shape, 0, self.num_classes, dtype=tf.int32)
         return tf.random.stateless_uniform(shape, seed, 0, self.num_classes, dtype=tf.int32)
-
-    def discriminator_inputs(self, real, fake, seed):
-        """Label flips and instance noise on (images, labels) pairs.
-
-        A flipped example swaps sides with its label, so D never sees a real
-        image with a generated sample's class.
-        """
-        (real_x, real_y), (fake_x, fake_y) = real, fake
-        real_x = tf.cast(real_x, fake_x.dtype)
-        if self.label_flip_rate > 0:
-            # The mask GAN.discriminator_inputs draws from the same seed.
-            shape = [tf.shape(real_x)[0]] + [1] * (len(real_x.shape) - 1)
-            flip = tf.random.stateless_uniform(shape, seed=_fold(seed, 1)) < self.label_flip_rate
-            flip_y = tf.reshape(flip, [-1])
-            real_y, fake_y = tf.where(flip_y, fake_y, real_y), tf.where(flip_y, real_y, fake_y)
-        real_x, fake_x = super().discriminator_inputs(real_x, fake_x, seed)
-        return (real_x, real_y), (fake_x, fake_y)
-
-    def discriminator_penalty(self, real, fake, seed):
-        """R1 / DRAGAN on D(., y) with the real labels held fixed."""
-        (real_x, real_y), _ = real, fake
-        return penalties(self, self.discriminator_of_images(real_y), real_x, seed)
-
-    def discriminator_of_images(self, labels):
-        """x -> D's real/fake logits with the labels bound (for the penalties)."""
-
-        def d(x, training=True):
-            return self.discriminator([x, labels], training=training)
-
-        return d
 
     def checked_labels(self, labels):
         """The labels as int32, with an in-graph check of their range.
@@ -175,8 +101,11 @@ class ConditionalGAN(GAN):
     # --- sampling ------------------------------------------------------------
 
     def call(self, inputs, training=False):
-        """Run the generator on `[latents, labels]`."""
-        return self.generator(list(inputs), training=training)
+        """The sampling generator (EMA weights if kept) on `[latents, labels]`."""
+        return self.sampling_generator(list(inputs), training=training)
+
+    def serving_description(self):
+        return {**super().serving_description(), "kind": "conditional", "num_classes": self.num_classes}
 
     def generate(self, num_samples=None, labels=None, latent=None, batch_size=256, seed=None):
         """Generate samples of the requested classes (EMA weights if kept).
@@ -391,17 +320,6 @@ def class_cross_entropy(labels, logits):
     return tf.reduce_mean(
         tf.nn.sparse_softmax_cross_entropy_with_logits(tf.cast(labels, tf.int32), tf.cast(logits, tf.float32))
     )
-
-
-def penalties(model, discriminator, real, seed):
-    """The GAN options' R1 and DRAGAN terms for `discriminator`, a function
-    x -> real/fake logits (labels bound, one head picked); None if unused."""
-    terms = []
-    if model.r1_weight:
-        terms.append(0.5 * model.r1_weight * losses_lib.r1_penalty(discriminator, real))
-    if model.dragan_weight:
-        terms.append(model.dragan_weight * losses_lib.dragan_penalty(discriminator, real, seed))
-    return tf.add_n(terms) if terms else None
 
 
 def checked_labels(labels, num_classes, model="The model"):

@@ -1,15 +1,13 @@
 """`GAN`: the two-player training engine every model of keras_gans builds on."""
 
+import warnings
+
 import numpy as np
 import keras
 import tensorflow as tf
 
 from keras_gans import losses as losses_lib
 from keras_gans.models import _base
-
-# Salts that keep the random streams of the two players apart.
-_SALT_DISCRIMINATOR = 1
-_SALT_GENERATOR = 2
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -19,10 +17,21 @@ class GAN(_base.AdversarialModel):
     https://arxiv.org/abs/1406.2661
 
     Paper names: `generator` is G, `discriminator` is D, `sample_latent` draws
-    z ~ p_z (a standard normal by default). One `train_step` is
-    `discriminator_steps` updates of D on (x, G(z)) followed by one update of G,
-    as in algorithm 1 of the paper; every D update reuses the step's real batch
-    with fresh latents.
+    z ~ p_z (a standard normal by default). One `train_step` is algorithm 1 of
+    the paper: `discriminator_steps` (k) updates of D on real samples and on
+    G(z) with freshly drawn latents, then one update of G with fresh latents.
+
+    By default the k updates of D share the step's real batch (as most GAN
+    code does); with `fresh_real_batches=True` each D update takes its own
+    minibatch of real samples, as in the algorithm 1 of GAN, WGAN and WGAN-GP:
+    the dataset's batch is then k minibatches, split in k equal parts.
+
+    The subclasses (`ConditionalGAN`, `ACGAN`, `SemiSupervisedGAN`, `WGAN`,
+    `WGANGP`) reuse `discriminator_update` and `generator_update` and override
+    small hooks: `fake_samples` (how a generated batch is made),
+    `discriminate` (what D sees), `critic_logits` (its real/fake logit),
+    `discriminator_loss` / `generator_loss` (extra loss terms) and
+    `discriminator_penalty`.
 
     Args:
         generator: a Keras model mapping latents of shape (latent_dim,) to
@@ -34,13 +43,16 @@ class GAN(_base.AdversarialModel):
         loss_options: options of the game, e.g. `{"a": -1.0, "b": 1.0, "c": 0.0}`
             for least squares.
         discriminator_steps: k, discriminator updates per generator update.
+        fresh_real_batches: each of the k D updates takes its own real
+            minibatch (1/k of the dataset's batch) instead of sharing it.
         label_smoothing: one-sided label smoothing alpha (Salimans et al.
             2016): the real target is 1 - alpha, fakes keep 0. Cross-entropy
             games only.
         label_flip_rate: probability that a real and a generated example swap
             sides in a discriminator step (label noise), for any game.
-        instance_noise: std of Gaussian noise added to every discriminator
-            input in D steps (Sonderby et al. 2016).
+        instance_noise: std of Gaussian noise added to every input of D, in
+            the D steps and in the G step (Sonderby et al. 2016); penalties
+            are taken on the clean real batch.
         instance_noise_decay_steps: if set, the noise std decays linearly to 0
             over this many discriminator updates.
         r1_weight: gamma of the R1 penalty gamma/2 E||grad D(x)||^2
@@ -48,7 +60,11 @@ class GAN(_base.AdversarialModel):
         dragan_weight: lambda of the DRAGAN penalty (Kodali et al. 2017).
         ema_decay: if set (e.g. 0.999), keep an exponential moving average of
             the generator's weights (Yazici et al. 2019) in `ema_generator`;
-            `generate()` and export then use it.
+            `generate()`, `model(z)`, `predict()` and export then use it.
+        reuse_generated: the G update reuses the last D update's G(z) (judged
+            by the updated D) instead of drawing fresh latents: one generator
+            forward pass less per step, as the PyTorch DCGAN example and the
+            TensorFlow DCGAN tutorial do. Off by default (algorithm 1).
         seed: seed of the training noise (latents, label flips, penalties).
             Same seed, same data order, same result.
 
@@ -71,6 +87,7 @@ class GAN(_base.AdversarialModel):
         loss="non_saturating",
         loss_options=None,
         discriminator_steps=1,
+        fresh_real_batches=False,
         label_smoothing=0.0,
         label_flip_rate=0.0,
         instance_noise=0.0,
@@ -78,6 +95,7 @@ class GAN(_base.AdversarialModel):
         r1_weight=0.0,
         dragan_weight=0.0,
         ema_decay=None,
+        reuse_generated=False,
         seed=None,
         **kwargs,
     ):
@@ -88,6 +106,7 @@ class GAN(_base.AdversarialModel):
         self.loss = loss
         self.loss_options = dict(loss_options or {})
         self.discriminator_steps = int(discriminator_steps)
+        self.fresh_real_batches = bool(fresh_real_batches)
         self.label_smoothing = float(label_smoothing)
         self.label_flip_rate = float(label_flip_rate)
         self.instance_noise = float(instance_noise)
@@ -95,6 +114,7 @@ class GAN(_base.AdversarialModel):
         self.r1_weight = float(r1_weight)
         self.dragan_weight = float(dragan_weight)
         self.ema_decay = ema_decay
+        self.reuse_generated = bool(reuse_generated)
 
         self.game = losses_lib.get(loss, **self.loss_options)
         if self.label_smoothing:
@@ -107,6 +127,13 @@ class GAN(_base.AdversarialModel):
             raise ValueError(f"discriminator_steps must be >= 1, got {discriminator_steps}.")
         if not 0.0 <= self.label_flip_rate < 0.5:
             raise ValueError(f"label_flip_rate must be in [0, 0.5), got {label_flip_rate}.")
+        if self.dragan_weight and _base.batch_norm_layers(discriminator):
+            warnings.warn(
+                "The DRAGAN penalty penalises each example's gradient, which batch normalization "
+                "makes depend on the whole batch; the discriminator has BatchNormalization layers "
+                f"{_base.batch_norm_layers(discriminator)}. Use layer or instance normalization or none.",
+                stacklevel=2,
+            )
         self._check_latent_input(generator, self.latent_dim)
 
         self.ema_generator = _base.make_ema_copy(generator, ema_decay)
@@ -117,65 +144,193 @@ class GAN(_base.AdversarialModel):
     # --- the step, as in the paper -------------------------------------------
 
     def train_step(self, data):
-        real = self.unpack_real(data)
-        batch_size = tf.shape(real)[0]
-        for step in range(self.discriminator_steps):
-            d_logs = self.discriminator_update(real, step)
-        g_logs = self.generator_update(real, batch_size)
-        return self.record({**d_logs, **g_logs})
+        real = self.real_samples(data)
+        with tf.control_dependencies(tf.nest.flatten(real)):  # checks on the batch run first
+            minibatches = self.critic_minibatches(real)
+            if self.reuse_generated:
+                return self.record(self._step_reusing_generated(minibatches), self.batch_size(minibatches[-1]))
+            for minibatch in minibatches:
+                d_logs = self.discriminator_update(minibatch)
+            g_logs = self.generator_update(minibatches[-1])
+        return self.record({**d_logs, **g_logs}, self.batch_size(minibatches[-1]))
 
-    def discriminator_update(self, real, step=0):
-        """One update of D on a real batch and a freshly generated one."""
-        seed = self.step_seed(self.d_optimizer.iterations, _SALT_DISCRIMINATOR * 64 + step)
-        batch_size = tf.shape(real)[0]
-        fake = self.generator(self.sample_latent(batch_size, seed=_fold(seed, 0)), training=True)
-        real_in, fake_in = self.discriminator_inputs(real, fake, seed)
+    def discriminator_update(self, real, fake=None):
+        """One update of D on a real batch and a generated one (fresh latents)."""
+        seeds = self.random_streams("discriminator")
+        if fake is None:
+            fake = self.fake_samples(self.batch_size(real), seeds)
+        real_in, fake_in = self.discriminator_inputs(real, fake, seeds)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real_in, training=True)
-            fake_logits = self.discriminator(fake_in, training=True)
-            d_loss = self.game.discriminator_loss(real_logits, fake_logits)
-            penalty = self.discriminator_penalty(real_in, fake_in, _fold(seed, 3))
+            real_out = self.discriminate(real_in)
+            fake_out = self.discriminate(fake_in)
+            d_loss, logs = self.discriminator_loss(real_in, fake_in, real_out, fake_out)
+            # Penalties on the clean batches (no flips, no instance noise).
+            penalty = self.discriminator_penalty(real, fake, seeds.penalty)
             total = d_loss if penalty is None else d_loss + penalty
-        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
+        self.apply_update(
+            self.d_optimizer, tape, total, self.discriminator.trainable_variables, self.batch_size(real)
+        )
         self.after_discriminator_update()
         return {
             "d_loss": d_loss,
             "penalty": penalty,
-            "d_real": self.score(real_logits),
-            "d_fake": self.score(fake_logits),
+            "d_real": self.score(self.critic_logits(real_out)),
+            "d_fake": self.score(self.critic_logits(fake_out)),
+            **logs,
         }
 
-    def generator_update(self, real, batch_size):
-        """One update of G through the discriminator's judgement of G(z)."""
-        seed = self.step_seed(self.g_optimizer.iterations, _SALT_GENERATOR * 64)
-        z = self.sample_latent(batch_size, seed=seed)
+    def generator_update(self, real, fake=None, tape=None):
+        """One update of G through D's judgement of G(z) (fresh latents).
+
+        `fake` and `tape`: a generated batch recorded on `tape` (the
+        `reuse_generated` option); by default G(z) is drawn here.
+        """
+        seeds = self.random_streams("generator")
+        batch_size = self.batch_size(real)
         real_logits = None
         if self.game.generator_uses_real:
-            real_logits = self.discriminator(real, training=True)
-        with tf.GradientTape() as tape:
-            fake = self.generator(z, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            g_loss = self.game.generator_loss(real_logits, fake_logits)
-        self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
+            real_logits = self.critic_logits(self.discriminate(self.noisy(real, seeds.noise)))
+        tape = tape or tf.GradientTape()
+        with tape:
+            if fake is None:
+                fake = self.fake_samples(batch_size, seeds)
+            fake_out = self.discriminate(self.noisy(fake, _fold(seeds.noise, 1)))
+            g_loss, logs = self.generator_loss(real, fake, real_logits, fake_out)
+        self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables, batch_size)
         self.update_ema(self.generator, self.ema_generator, self.ema_decay)
-        return {"g_loss": g_loss}
+        return {"g_loss": g_loss, **logs}
+
+    def _step_reusing_generated(self, minibatches):
+        """k D updates, then the G update on the last D update's G(z)."""
+        for minibatch in minibatches[:-1]:
+            self.discriminator_update(minibatch)
+        real = minibatches[-1]
+        with tf.GradientTape() as g_tape:
+            fake = self.fake_samples(self.batch_size(real), self.random_streams("discriminator"))
+        d_logs = self.discriminator_update(real, fake=tf.nest.map_structure(tf.stop_gradient, fake))
+        g_logs = self.generator_update(real, fake=fake, tape=g_tape)
+        return {**d_logs, **g_logs}
 
     def test_step(self, data):
-        real = self.unpack_real(data)
-        batch_size = tf.shape(real)[0]
-        fake = self.generator(self.sample_latent(batch_size), training=False)
-        real_logits = self.discriminator(real, training=False)
-        fake_logits = self.discriminator(fake, training=False)
+        real = self.real_samples(data)
+        fake = self.fake_samples(self.batch_size(real), None, training=False)
+        real_out = self.discriminate(real, training=False)
+        fake_out = self.discriminate(fake, training=False)
+        d_loss, d_logs = self.discriminator_loss(real, fake, real_out, fake_out)
+        g_loss, g_logs = self.generator_loss(real, fake, None, fake_out)
         return self.record(
             {
-                "d_loss": self.game.discriminator_loss(real_logits, fake_logits),
-                "g_loss": self.game.generator_loss(None, fake_logits),
-                "d_real": self.score(real_logits),
-                "d_fake": self.score(fake_logits),
-            }
+                "d_loss": d_loss,
+                "g_loss": g_loss,
+                "d_real": self.score(self.critic_logits(real_out)),
+                "d_fake": self.score(self.critic_logits(fake_out)),
+                **d_logs,
+                **g_logs,
+            },
+            self.batch_size(real),
         )
 
-    # --- hooks ---------------------------------------------------------------
+    # --- hooks: what the subclasses override ------------------------------------
+
+    def real_samples(self, data):
+        """The real samples of a batch, as the D update takes them (GAN: the images)."""
+        return self.unpack_real(data)
+
+    def batch_size(self, samples):
+        """The number of examples in a batch of samples (this replica's share)."""
+        return tf.shape(tf.nest.flatten(samples)[0])[0]
+
+    def fake_samples(self, batch_size, seeds, training=True):
+        """A generated batch: G(z), z ~ p_z (drawn from the `latent` stream)."""
+        z = self.sample_latent(batch_size, seed=None if seeds is None else seeds.latent)
+        return self.generator(z, training=training)
+
+    def discriminate(self, samples, training=True):
+        """D's outputs on a batch of samples (real or generated)."""
+        return self.discriminator(samples, training=training)
+
+    def critic_logits(self, outputs):
+        """D's real/fake logits among its outputs (the game is played on them)."""
+        return outputs
+
+    def discriminator_loss(self, real, fake, real_out, fake_out):
+        """(D's loss, extra logs): the game's D loss on the critic logits."""
+        del real, fake
+        return self.game.discriminator_loss(self.critic_logits(real_out), self.critic_logits(fake_out)), {}
+
+    def generator_loss(self, real, fake, real_logits, fake_out):
+        """(G's loss, extra logs): the game's G loss on the critic logits."""
+        del real, fake
+        return self.game.generator_loss(real_logits, self.critic_logits(fake_out)), {}
+
+    def critic(self, real):
+        """x -> real/fake logits of D, for the penalties (labels of `real` bound)."""
+        del real
+        return lambda x, training=True: self.critic_logits(self.discriminate(x, training=training))
+
+    def discriminator_penalty(self, real, fake, seed):
+        """Regularisers added to D's loss (R1, DRAGAN) on the clean real batch; None without."""
+        terms = []
+        images, critic = _images(real), self.critic(real)
+        if self.r1_weight:
+            terms.append(0.5 * self.r1_weight * losses_lib.r1_penalty(critic, images))
+        if self.dragan_weight:
+            terms.append(self.dragan_weight * losses_lib.dragan_penalty(critic, images, seed))
+        return tf.add_n(terms) if terms else None
+
+    def after_discriminator_update(self):
+        """Called after every D update (WGAN clips its weights here)."""
+
+    # --- the options: flips, noise, minibatches ---------------------------------
+
+    def critic_minibatches(self, real):
+        """The real batches of the k D updates: shared, or k parts of the batch."""
+        k = self.discriminator_steps
+        if not self.fresh_real_batches or k == 1:
+            return [real] * k
+
+        def part(t, i):
+            n = tf.shape(t)[0]
+            return t[(i * n) // k : ((i + 1) * n) // k]
+
+        return [tf.nest.map_structure(lambda t, i=i: part(t, i), real) for i in range(k)]
+
+    def discriminator_inputs(self, real, fake, seeds):
+        """Label flips and instance noise on D's inputs in a D step.
+
+        A flipped example swaps sides whole (with its label, for labelled
+        samples), so D never sees a real image with a generated sample's class.
+        """
+        fake = tf.nest.map_structure(lambda f, r: tf.cast(f, r.dtype) if f.dtype.is_floating else f, fake, real)
+        if self.label_flip_rate > 0:
+            n = self.batch_size(real)
+            flip = tf.random.stateless_uniform([n], seed=seeds.flip) < self.label_flip_rate
+
+            def swap(r, f, take_fake):
+                mask = tf.reshape(take_fake, [-1] + [1] * (len(r.shape) - 1))
+                return tf.where(mask, f, r)
+
+            real, fake = (
+                tf.nest.map_structure(lambda r, f: swap(r, f, flip), real, fake),
+                tf.nest.map_structure(lambda r, f: swap(f, r, flip), real, fake),
+            )
+        return self.noisy(real, _fold(seeds.noise, 0)), self.noisy(fake, _fold(seeds.noise, 1))
+
+    def noisy(self, samples, seed):
+        """Samples with instance noise on their images (unchanged without the option)."""
+        if self.instance_noise <= 0:
+            return samples
+        images = _images(samples)
+        noise = tf.random.stateless_normal(tf.shape(images), seed, dtype=images.dtype)
+        return _with_images(samples, images + tf.cast(self.instance_noise_std(), images.dtype) * noise)
+
+    def instance_noise_std(self):
+        """The instance-noise std at the current discriminator update."""
+        std = tf.constant(self.instance_noise, tf.float32)
+        if self.instance_noise_decay_steps:
+            t = tf.cast(self.d_optimizer.iterations, tf.float32)
+            std = std * tf.maximum(0.0, 1.0 - t / float(self.instance_noise_decay_steps))
+        return std
 
     def sample_latent(self, batch_size, seed=None):
         """Draw z ~ p_z: a standard normal of shape (batch_size, latent_dim).
@@ -188,40 +343,6 @@ class GAN(_base.AdversarialModel):
             return tf.random.normal(shape)
         return tf.random.stateless_normal(shape, seed=seed)
 
-    def discriminator_inputs(self, real, fake, seed):
-        """Apply label flips and instance noise to D's inputs in a D step."""
-        real = tf.cast(real, fake.dtype)
-        if self.label_flip_rate > 0:
-            shape = [tf.shape(real)[0]] + [1] * (len(real.shape) - 1)
-            flip = tf.random.stateless_uniform(shape, seed=_fold(seed, 1)) < self.label_flip_rate
-            real, fake = tf.where(flip, fake, real), tf.where(flip, real, fake)
-        if self.instance_noise > 0:
-            std = self.instance_noise_std()
-            noise_seed = _fold(seed, 2)
-            real = real + std * tf.random.stateless_normal(tf.shape(real), _fold(noise_seed, 0), dtype=real.dtype)
-            fake = fake + std * tf.random.stateless_normal(tf.shape(fake), _fold(noise_seed, 1), dtype=fake.dtype)
-        return real, fake
-
-    def instance_noise_std(self):
-        """The instance-noise std at the current discriminator update."""
-        std = tf.constant(self.instance_noise, tf.float32)
-        if self.instance_noise_decay_steps:
-            t = tf.cast(self.d_optimizer.iterations, tf.float32)
-            std = std * tf.maximum(0.0, 1.0 - t / float(self.instance_noise_decay_steps))
-        return std
-
-    def discriminator_penalty(self, real, fake, seed):
-        """Regularisers added to D's loss (R1, DRAGAN); None when there are none."""
-        terms = []
-        if self.r1_weight:
-            terms.append(0.5 * self.r1_weight * losses_lib.r1_penalty(self.discriminator, real))
-        if self.dragan_weight:
-            terms.append(self.dragan_weight * losses_lib.dragan_penalty(self.discriminator, real, seed))
-        return tf.add_n(terms) if terms else None
-
-    def after_discriminator_update(self):
-        """Called after every D update (WGAN clips its weights here)."""
-
     def score(self, logits):
         """Mean D(.) for the logs: a probability in the cross-entropy games."""
         logits = tf.cast(logits, tf.float32)
@@ -232,8 +353,12 @@ class GAN(_base.AdversarialModel):
     # --- sampling ------------------------------------------------------------
 
     def call(self, inputs, training=False):
-        """Run the generator on a batch of latents."""
-        return self.generator(inputs, training=training)
+        """The sampling generator (EMA weights if kept) on a batch of latents.
+
+        `model(z)`, `model.predict(z)` and `generate()` sample the same
+        generator; the trained `generator` is `model.generator`.
+        """
+        return self.sampling_generator(inputs, training=training)
 
     def generate(self, num_samples=None, latent=None, batch_size=256, seed=None):
         """Generate samples with the sampling generator (EMA weights if kept).
@@ -271,10 +396,7 @@ class GAN(_base.AdversarialModel):
         return export.latent_signatures(self.sampling_generator, self.latent_dim)
 
     def serving_description(self):
-        description = {"kind": "latent", "latent_dim": self.latent_dim, "latent_distribution": "normal"}
-        if len(getattr(self.sampling_generator, "inputs", None) or ()) == 2:  # G(z, y): ConditionalGAN, ACGAN
-            description.update(kind="conditional", num_classes=int(self.num_classes))
-        return description
+        return {"kind": "latent", "latent_dim": self.latent_dim, "latent_distribution": "normal"}
 
     # --- data checks ---------------------------------------------------------
 
@@ -295,6 +417,7 @@ class GAN(_base.AdversarialModel):
                 "loss": self.loss,
                 "loss_options": self.loss_options,
                 "discriminator_steps": self.discriminator_steps,
+                "fresh_real_batches": self.fresh_real_batches,
                 "label_smoothing": self.label_smoothing,
                 "label_flip_rate": self.label_flip_rate,
                 "instance_noise": self.instance_noise,
@@ -302,10 +425,21 @@ class GAN(_base.AdversarialModel):
                 "r1_weight": self.r1_weight,
                 "dragan_weight": self.dragan_weight,
                 "ema_decay": self.ema_decay,
+                "reuse_generated": self.reuse_generated,
             }
         )
         return config
 
+
+def _images(samples):
+    """The images of a batch of samples: the tensor itself, or the first of (images, labels)."""
+    return samples[0] if isinstance(samples, (tuple, list)) else samples
+
+
+def _with_images(samples, images):
+    if isinstance(samples, (tuple, list)):
+        return (images, *samples[1:])
+    return images
 
 
 def _fold(seed, value):

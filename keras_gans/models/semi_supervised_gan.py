@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from keras_gans.models import _base
 from keras_gans.models import conditional_gan as labels_lib
-from keras_gans.models.gan import _SALT_DISCRIMINATOR, _SALT_GENERATOR, GAN, _fold
+from keras_gans.models.gan import GAN
 from keras_gans import distribute
 
 
@@ -92,72 +92,71 @@ class SemiSupervisedGAN(GAN):
             ["d_loss", "g_loss", "d_real", "d_fake", "penalty", "supervised_loss", "unsupervised_loss", "accuracy"]
         )
 
-    # --- the step, as in the paper -------------------------------------------
+    # --- hooks of the GAN step (GAN.discriminator_update / generator_update) -------
+    #
+    # The real samples are ((labelled images, labels), unlabelled images); the
+    # game is played between the unlabelled and the generated images.
 
-    def train_step(self, data):
+    def real_samples(self, data):
         (labelled, labels), unlabelled = self.unpack_real(data)
-        labels = self.checked_labels(labels)
-        real = ((labelled, labels), unlabelled)
-        batch_size = tf.shape(unlabelled)[0]
-        with tf.control_dependencies([labels]):  # nothing runs on a batch with bad labels
-            for step in range(self.discriminator_steps):
-                d_logs = self.discriminator_update(real, step)
-            g_logs = self.generator_update(real, batch_size)
-        return self.record({**d_logs, **g_logs})
+        return (labelled, self.checked_labels(labels)), unlabelled
 
-    def discriminator_update(self, real, step=0):
-        """One update of the classifier: L_supervised + w * L_unsupervised."""
-        seed = self.step_seed(self.d_optimizer.iterations, _SALT_DISCRIMINATOR * 64 + step)
-        (labelled, labels), unlabelled = real
-        fake = self.generator(self.sample_latent(tf.shape(unlabelled)[0], seed=_fold(seed, 0)), training=True)
-        unlabelled, fake = self.discriminator_inputs(unlabelled, fake, seed)
-        with tf.GradientTape() as tape:
-            labelled_logits, _ = self.discriminator(labelled, training=True)
-            unlabelled_logits, _ = self.discriminator(unlabelled, training=True)
-            fake_logits, _ = self.discriminator(fake, training=True)
-            supervised = labels_lib.class_cross_entropy(labels, labelled_logits)
-            real_log_z, fake_log_z = log_z(unlabelled_logits), log_z(fake_logits)
-            unsupervised = self.game.discriminator_loss(real_log_z, fake_log_z)
-            d_loss = supervised + self.unsupervised_weight * unsupervised
-            penalty = labels_lib.penalties(self, self.real_fake_logit, unlabelled, _fold(seed, 3))
-            total = d_loss if penalty is None else d_loss + penalty
-        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
-        self.after_discriminator_update()
-        self.update_ema(self.discriminator, self.ema_discriminator, self.classifier_ema_decay)
-        return {
-            "d_loss": d_loss,
-            "penalty": penalty,
+    def batch_size(self, samples):
+        if _is_semi_supervised_batch(samples):
+            samples = samples[1]
+        return super().batch_size(samples)
+
+    def discriminator_inputs(self, real, fake, seeds):
+        """Label flips and instance noise between the unlabelled and the generated images."""
+        labelled, unlabelled = real
+        unlabelled, fake = super().discriminator_inputs(unlabelled, fake, seeds)
+        return (labelled, unlabelled), fake
+
+    def discriminate(self, samples, training=True):
+        """D's class logits and features (and the labelled batch's class logits)."""
+        if _is_semi_supervised_batch(samples):
+            (labelled, _), unlabelled = samples
+            outputs = self.discriminate(unlabelled, training=training)
+            outputs["labelled_logits"] = self.discriminator(labelled, training=training)[0]
+            return outputs
+        logits, features = self.discriminator(samples, training=training)
+        return {"logits": logits, "features": features}
+
+    def critic_logits(self, outputs):
+        """log Z(x): the real/fake logit of the K-class discriminator."""
+        return log_z(outputs["logits"])
+
+    def discriminator_loss(self, real, fake, real_out, fake_out):
+        """L_supervised + unsupervised_weight * L_unsupervised."""
+        (_, labels), _ = real
+        supervised = labels_lib.class_cross_entropy(labels, real_out["labelled_logits"])
+        unsupervised = self.game.discriminator_loss(self.critic_logits(real_out), self.critic_logits(fake_out))
+        return supervised + self.unsupervised_weight * unsupervised, {
             "supervised_loss": supervised,
             "unsupervised_loss": unsupervised,
-            "accuracy": labels_lib.class_accuracy(labels, labelled_logits),
-            "d_real": self.score(real_log_z),
-            "d_fake": self.score(fake_log_z),
+            "accuracy": labels_lib.class_accuracy(labels, real_out["labelled_logits"]),
         }
 
-    def generator_update(self, real, batch_size):
-        """One update of G: feature matching on the unlabelled batch (or the game)."""
-        seed = self.step_seed(self.g_optimizer.iterations, _SALT_GENERATOR * 64)
-        z = self.sample_latent(batch_size, seed=seed)
+    def generator_loss(self, real, fake, real_logits, fake_out):
+        """Feature matching ||E f(x) - E f(G(z))||^2 on the unlabelled batch (or the game)."""
+        if not self.feature_matching:
+            return self.game.generator_loss(real_logits, self.critic_logits(fake_out)), {}
         _, unlabelled = real
-        if self.feature_matching:
-            _, real_features = self.discriminator(unlabelled, training=True)
-            # Means over the global batch (all replicas): the loss is not a mean of
-            # per-example terms, so the replicas' own means would change it.
-            real_mean = tf.stop_gradient(
-                distribute.cross_replica_mean(tf.reduce_mean(tf.cast(real_features, tf.float32), axis=0))
-            )
-        with tf.GradientTape() as tape:
-            fake = self.generator(z, training=True)
-            fake_logits, fake_features = self.discriminator(fake, training=True)
-            if self.feature_matching:
-                # ||E f(x) - E f(G(z))||^2, averaged over the features.
-                fake_mean = distribute.cross_replica_mean(tf.reduce_mean(tf.cast(fake_features, tf.float32), axis=0))
-                g_loss = tf.reduce_mean(tf.square(real_mean - fake_mean))
-            else:
-                g_loss = self.game.generator_loss(None, log_z(fake_logits))
-        self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
-        self.update_ema(self.generator, self.ema_generator, self.ema_decay)
-        return {"g_loss": g_loss}
+        _, real_features = self.discriminator(unlabelled, training=True)
+        # Means over the global batch (all replicas, any shares): the loss is
+        # not a mean of per-example terms, so the replicas' own means would change it.
+        real_mean = tf.stop_gradient(distribute.global_mean(real_features))
+        fake_mean = distribute.global_mean(fake_out["features"])
+        # ||E f(x) - E f(G(z))||^2, averaged over the features.
+        return tf.reduce_mean(tf.square(real_mean - fake_mean)), {}
+
+    def discriminator_penalty(self, real, fake, seed):
+        """R1 / DRAGAN on log Z of the clean unlabelled batch."""
+        return super().discriminator_penalty(real[1], fake, seed)
+
+    def after_discriminator_update(self):
+        super().after_discriminator_update()
+        self.update_ema(self.discriminator, self.ema_discriminator, self.classifier_ema_decay)
 
     def test_step(self, data):
         """Classification loss and accuracy on `(images, labels)` batches."""

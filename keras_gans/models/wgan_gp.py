@@ -3,7 +3,8 @@
 import keras
 
 from keras_gans import losses
-from keras_gans.models.gan import GAN
+from keras_gans.models import _base
+from keras_gans.models.gan import GAN, _images
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -27,11 +28,7 @@ class WGANGP(GAN):
 
     def __init__(self, generator, discriminator, latent_dim, gp_weight=10.0, discriminator_steps=5, **kwargs):
         kwargs.setdefault("loss", "wasserstein")
-        batch_norms = [
-            layer.name
-            for layer in _all_layers(discriminator)
-            if isinstance(layer, keras.layers.BatchNormalization)
-        ]
+        batch_norms = _base.batch_norm_layers(discriminator)  # custom layers' sublayers included
         if batch_norms:
             raise ValueError(
                 "WGAN-GP penalises each example's gradient, which batch normalization makes depend "
@@ -52,16 +49,10 @@ class WGANGP(GAN):
 
     def discriminator_penalty(self, real, fake, seed):
         # lambda * E[(||grad D(x_hat)|| - 1)^2], plus any penalty of the base class.
-        gp = self.gp_weight * losses.gradient_penalty(self.discriminator, real, fake, seed)
+        gp = self.gp_weight * losses.gradient_penalty(self.critic(real), _images(real), _images(fake), seed)
         other = super().discriminator_penalty(real, fake, seed)
         return gp if other is None else gp + other
 
     def get_config(self):
         return {**super().get_config(), "gp_weight": self.gp_weight}
 
-
-def _all_layers(model):
-    layers = getattr(model, "layers", [])
-    for layer in layers:
-        yield layer
-        yield from _all_layers(layer)

@@ -18,6 +18,8 @@ Labels are integer class ids of shape (batch,), in an input named "labels"
 import keras
 from keras import layers
 
+from keras_gans.layers import maybe_spectral_norm
+
 from keras_gans.networks.dcgan import _check_image_shape, _num_upsamplings, batch_norm, dcgan_decoder
 
 CONDITIONINGS = ("concat", "projection")
@@ -90,7 +92,7 @@ def _features(x, n, base_filters, normalization, spectral_norm, synchronized_bat
     filters = base_filters
     for i in range(n):
         conv = layers.Conv2D(filters, 4, strides=2, padding="same", name=f"down{i}")
-        x = (layers.SpectralNormalization(conv) if spectral_norm else conv)(x)
+        x = maybe_spectral_norm(conv, spectral_norm)(x)
         if i > 0 and normalization == "batch":
             x = batch_norm(synchronized_batch_norm, name=f"down{i}_bn")(x)
         elif i > 0 and normalization == "layer":
@@ -106,7 +108,7 @@ def _features(x, n, base_filters, normalization, spectral_norm, synchronized_bat
 
 def _dense(units, spectral_norm, name):
     dense = layers.Dense(units, name=name)
-    return layers.SpectralNormalization(dense) if spectral_norm else dense
+    return maybe_spectral_norm(dense, spectral_norm)
 
 
 def conditional_discriminator(
@@ -249,7 +251,7 @@ def semi_supervised_discriminator(
         raise ValueError(f"normalization must be 'layer', 'instance' or None, got {normalization!r}.")
 
     def sn(layer):
-        return layers.SpectralNormalization(layer) if spectral_norm else layer
+        return maybe_spectral_norm(layer, spectral_norm)
 
     images = keras.Input(image_shape, name="image")
     x = images

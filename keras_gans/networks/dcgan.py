@@ -5,6 +5,8 @@ import math
 import keras
 from keras import layers
 
+from keras_gans.layers import maybe_spectral_norm
+
 
 def _num_upsamplings(image_size):
     n = math.log2(image_size / 4) if image_size > 0 else -1
@@ -98,7 +100,7 @@ def dcgan_discriminator(
         normalization: "batch" (the paper), "layer" (for WGAN-GP critics),
             "instance", or None.
         spectral_norm: wrap every convolution and the output layer in
-            keras.layers.SpectralNormalization (Miyato et al. 2018).
+            keras_gans.layers.SpectralNormalization (Miyato et al. 2018).
         synchronized_batch_norm: cross-replica batch norm.
         name: model name.
 
@@ -113,7 +115,7 @@ def dcgan_discriminator(
         )
 
     def maybe_sn(layer):
-        return layers.SpectralNormalization(layer) if spectral_norm else layer
+        return maybe_spectral_norm(layer, spectral_norm)
 
     images = keras.Input(image_shape, name="image")
     x = images

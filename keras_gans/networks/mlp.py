@@ -3,6 +3,8 @@
 import keras
 from keras import layers
 
+from keras_gans.layers import maybe_spectral_norm
+
 
 def mlp_generator(latent_dim, output_dim, hidden_units=(128, 128), activation="relu", name="mlp_generator"):
     """An MLP generator with a linear output.
@@ -32,14 +34,14 @@ def mlp_discriminator(input_dim, hidden_units=(128, 128), activation="leaky_relu
         input_dim: size of a sample.
         hidden_units: units of each hidden layer.
         activation: hidden activation.
-        spectral_norm: wrap every Dense layer in SpectralNormalization.
+        spectral_norm: wrap every Dense layer in keras_gans.layers.SpectralNormalization.
 
     Returns:
         A functional keras.Model (input_dim,) -> (1,).
     """
 
     def maybe_sn(layer):
-        return layers.SpectralNormalization(layer) if spectral_norm else layer
+        return maybe_spectral_norm(layer, spectral_norm)
 
     inputs = keras.Input((input_dim,), name="sample")
     x = inputs

@@ -1,0 +1,8 @@
+"""Layers of keras_gans."""
+
+from keras_gans.layers.spectral_normalization import (
+    SpectralNormalization,
+    advance_power_iterations,
+    maybe_spectral_norm,
+    spectral_layers,
+)
