@@ -137,3 +137,22 @@ def test_gradient_penalty_is_zero_for_unit_slope_critic():
     assert float(losses.dragan_penalty(steep, real, seed)) == pytest.approx(4.0, rel=1e-5)
     # R1 is E||grad||^2 = 9.
     assert float(losses.r1_penalty(steep, real)) == pytest.approx(9.0, rel=1e-5)
+
+
+def test_penalties_use_the_critic_of_a_patch_shaped_discriminator():
+    # A PatchGAN-like D: every element of its 8x8 map is x . w with ||w|| = 2.
+    # The games average the map, so the critic of an example is x . w: GP and
+    # DRAGAN (||grad|| - 1)^2 = 1 and R1 ||grad||^2 = 4, not those of the map's sum.
+    d = 5
+    w = np.full((d,), 2.0 / np.sqrt(d), "float32")
+
+    def patch_critic(x, training=True):
+        per_example = tf.linalg.matvec(x, w)
+        return tf.tile(per_example[:, None, None, None], [1, 8, 8, 1])
+
+    real = tf.random.stateless_normal((6, d), seed=[1, 2])
+    fake = tf.random.stateless_normal((6, d), seed=[3, 4])
+    seed = tf.constant([5, 6], tf.int64)
+    assert float(losses.gradient_penalty(patch_critic, real, fake, seed)) == pytest.approx(1.0, rel=1e-5)
+    assert float(losses.dragan_penalty(patch_critic, real, seed)) == pytest.approx(1.0, rel=1e-5)
+    assert float(losses.r1_penalty(patch_critic, real)) == pytest.approx(4.0, rel=1e-5)

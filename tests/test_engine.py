@@ -1,0 +1,261 @@
+"""Behaviour of the engine: which way each player learns, which noise each update
+draws, what D sees, and the options' effects. Each test here kills at least one
+named breakage of `tools/mutants.py` (`make mutants`)."""
+
+import warnings
+
+import numpy as np
+import keras
+import pytest
+import tensorflow as tf
+
+import keras_gans
+from keras_gans import networks
+from tests import harness
+
+LATENT = 4
+
+
+def ring(batch_size=64, n=256):
+    return keras_gans.datasets.load("ring8", batch_size=batch_size, num_samples=n, shuffle=False, seed=0)
+
+
+def mlp_gan(cls=keras_gans.GAN, d_lr=1e-3, g_lr=1e-3, run_eagerly=False, **kwargs):
+    model = cls(
+        networks.mlp_generator(LATENT, 2, hidden_units=(16,)),
+        networks.mlp_discriminator(2, hidden_units=(16,)),
+        latent_dim=LATENT,
+        seed=3,
+        **kwargs,
+    )
+    model.compile(keras.optimizers.Adam(d_lr), keras.optimizers.Adam(g_lr), run_eagerly=run_eagerly)
+    return model
+
+
+# --- which way each player learns ---------------------------------------------------
+
+Z = np.random.default_rng(1).normal(size=(256, LATENT)).astype("float32")
+REAL = np.concatenate([b.numpy() for b in ring()], axis=0)
+
+
+def losses_now(model):
+    """D's and G's losses of the game on fixed real samples and fixed latents."""
+    real_logits = model.discriminator(REAL, training=False)
+    fake_logits = model.discriminator(model.generator(Z, training=False), training=False)
+    return (
+        float(model.game.discriminator_loss(real_logits, fake_logits)),
+        float(model.game.generator_loss(real_logits, fake_logits)),
+    )
+
+
+@pytest.mark.parametrize("loss", keras_gans.losses.GAMES)
+def test_each_player_lowers_its_own_loss_against_a_frozen_opponent(loss):
+    # D learns while G is frozen (learning rate 0) ...
+    model = mlp_gan(loss=loss, d_lr=1e-2, g_lr=0.0)
+    d_before, _ = losses_now(model)
+    model.fit(ring(), epochs=5, verbose=0)
+    d_after, _ = losses_now(model)
+    assert d_after < d_before - 1e-3, f"{loss}: D's loss went from {d_before:.4f} to {d_after:.4f}"
+    # ... and G learns while D is frozen.
+    model = mlp_gan(loss=loss, d_lr=0.0, g_lr=1e-2)
+    _, g_before = losses_now(model)
+    model.fit(ring(), epochs=5, verbose=0)
+    _, g_after = losses_now(model)
+    assert g_after < g_before - 1e-3, f"{loss}: G's loss went from {g_before:.4f} to {g_after:.4f}"
+
+
+# --- the noise each update draws ---------------------------------------------------------
+
+
+def record_latents(model):
+    drawn = []
+    original = model.sample_latent
+
+    def spy(batch_size, seed=None):
+        z = original(batch_size, seed=seed)
+        drawn.append(np.asarray(z))
+        return z
+
+    model.sample_latent = spy
+    return drawn
+
+
+def test_every_update_draws_fresh_latents_by_default():
+    model = mlp_gan(discriminator_steps=3, run_eagerly=True)
+    assert model.reuse_generated is False  # algorithm 1: the default this test pins
+    drawn = record_latents(model)
+    model.fit(ring(), epochs=1, steps_per_epoch=1, verbose=0)
+    assert len(drawn) == 4, f"{len(drawn)} latent draws for 3 D updates and 1 G update"
+    for i in range(4):
+        for j in range(i):
+            assert not np.allclose(drawn[i], drawn[j]), f"updates {j} and {i} drew the same latents"
+
+
+def test_reuse_generated_feeds_the_last_d_batch_to_g():
+    model = mlp_gan(discriminator_steps=2, reuse_generated=True, run_eagerly=True)
+    drawn = record_latents(model)
+    model.fit(ring(), epochs=1, steps_per_epoch=1, verbose=0)
+    assert len(drawn) == 2  # one per D update; G reuses the last one
+    harness.run_train_step_test(lambda: mlp_gan(reuse_generated=True), ring())
+
+
+def test_fresh_real_batches_give_each_critic_update_its_own_part():
+    model = mlp_gan(discriminator_steps=2, fresh_real_batches=True, run_eagerly=True)
+    seen = []
+    original = model.discriminator_inputs
+
+    def spy(real, fake, seeds):
+        seen.append(np.asarray(real))
+        return original(real, fake, seeds)
+
+    model.discriminator_inputs = spy
+    model.fit(ring(), epochs=1, steps_per_epoch=1, verbose=0)
+    np.testing.assert_array_equal(np.concatenate(seen), REAL[:64])
+    assert len(seen) == 2 and len(seen[0]) == 32
+
+
+# --- what D sees ------------------------------------------------------------------------
+
+
+def test_label_flips_swap_whole_examples():
+    model = mlp_gan(label_flip_rate=0.4)
+    model.build_optimizers()
+    real = np.zeros((400, 2), "float32")
+    fake = np.ones((400, 2), "float32")
+    real_in, fake_in = model.discriminator_inputs(tf.constant(real), tf.constant(fake), model.random_streams("discriminator"))
+    swapped = np.all(np.asarray(real_in) == 1.0, axis=1)
+    assert 100 < swapped.sum() < 220, f"{swapped.sum()} of 400 flipped at rate 0.4"
+    np.testing.assert_array_equal(np.asarray(fake_in)[swapped], 0.0)
+    np.testing.assert_array_equal(np.asarray(fake_in)[~swapped], 1.0)
+
+
+def test_instance_noise_reaches_d_in_both_players_updates():
+    model = mlp_gan(instance_noise=0.5, run_eagerly=True)
+    # A generator of zeros and zero data: every input D sees is the noise alone.
+    model.fake_samples = lambda batch_size, seeds, training=True: tf.zeros([batch_size, 2])
+    seen = []
+    original = model.discriminate
+
+    def spy(samples, training=True):
+        seen.append(float(np.std(np.asarray(samples))))
+        return original(samples, training=training)
+
+    model.discriminate = spy
+    zeros = tf.data.Dataset.from_tensor_slices(np.zeros((256, 2), "float32")).batch(256)
+    model.fit(zeros, epochs=1, verbose=0)
+    assert len(seen) == 3  # D(real), D(fake) in the D update, D(fake) in the G update
+    np.testing.assert_allclose(seen, 0.5, rtol=0.1)
+
+
+def test_penalties_are_taken_on_the_clean_real_batch():
+    model = mlp_gan(instance_noise=1.0, r1_weight=1.0)
+    model.build_optimizers()
+    taken = []
+    original = keras_gans.losses.r1_penalty
+
+    def spy(critic, real):
+        taken.append(np.asarray(real))
+        return original(critic, real)
+
+    keras_gans.losses.r1_penalty = spy
+    try:
+        model.discriminator_update(tf.constant(REAL[:8]))
+    finally:
+        keras_gans.losses.r1_penalty = original
+    np.testing.assert_array_equal(taken[0], REAL[:8])
+
+
+# --- the options' effects -------------------------------------------------------------------
+
+
+def test_ema_is_the_moving_average_of_the_generator():
+    model = mlp_gan(ema_decay=0.9)
+    w0 = model.generator.get_weights()
+    model.fit(ring(), epochs=1, steps_per_epoch=1, verbose=0)
+    w1 = model.generator.get_weights()
+    for ema, a, b in zip(model.ema_generator.get_weights(), w0, w1):
+        np.testing.assert_allclose(ema, 0.9 * a + 0.1 * b, rtol=1e-5, atol=1e-7)
+
+
+def test_wgan_clips_after_every_critic_update():
+    # A huge learning rate: a critic update makes the weights large; the next
+    # critic update must start from clipped weights, so what the last one logs
+    # (D on real and generated samples) is bounded by the clipped network.
+    model = keras_gans.WGAN(
+        networks.mlp_generator(LATENT, 2, hidden_units=(16,)),
+        networks.mlp_discriminator(2, hidden_units=(16,)),
+        latent_dim=LATENT,
+        clip_value=0.01,
+        discriminator_steps=3,
+        seed=3,
+    )
+    model.compile(keras.optimizers.SGD(50.0), keras.optimizers.SGD(1e-3))
+    history = model.fit(ring(), epochs=1, steps_per_epoch=1, verbose=0).history
+    assert abs(history["d_real"][0]) < 0.01 and abs(history["d_fake"][0]) < 0.01, history
+
+
+def test_model_call_predict_and_generate_sample_the_same_generator():
+    model = mlp_gan(ema_decay=0.5)
+    model.fit(ring(), epochs=1, steps_per_epoch=2, verbose=0)
+    z = Z[:5]
+    np.testing.assert_allclose(np.asarray(model(z)), model.generate(latent=z), atol=1e-6)
+    np.testing.assert_allclose(model.predict(z, verbose=0), model.generate(latent=z), atol=1e-6)
+
+
+# --- compile and construction checks ---------------------------------------------------------
+
+
+def test_one_optimizer_for_both_players_is_refused():
+    model = mlp_gan()
+    adam = keras.optimizers.Adam(1e-3)
+    harness.assert_clear_error(lambda: model.compile(adam, adam), "one optimizer instance", error=ValueError)
+
+
+def test_learning_rate_callbacks_act_on_both_players():
+    model = mlp_gan()
+    scheduler = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)
+    model.fit(ring(), epochs=2, verbose=0, callbacks=[scheduler])
+    for optimizer in (model.d_optimizer, model.g_optimizer):
+        np.testing.assert_allclose(float(optimizer.learning_rate), 1e-3 / 4, rtol=1e-6)
+    plateau = keras.callbacks.ReduceLROnPlateau(monitor="d_loss", mode="min", factor=0.1, patience=0, min_delta=1e9)
+    model.fit(ring(), epochs=2, verbose=0, callbacks=[plateau])
+    for optimizer in (model.d_optimizer, model.g_optimizer):
+        assert float(optimizer.learning_rate) < 1e-3 / 4 * 0.5
+
+
+def test_wgan_gp_finds_batch_norm_inside_a_custom_layer():
+    class Block(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = keras.layers.Dense(8)
+            self.norm = keras.layers.BatchNormalization()
+
+        def call(self, x, training=False):
+            return self.norm(self.dense(x), training=training)
+
+    inputs = keras.Input((2,))
+    critic = keras.Model(inputs, keras.layers.Dense(1)(Block()(inputs)))
+    harness.assert_clear_error(
+        lambda: keras_gans.WGANGP(networks.mlp_generator(LATENT, 2), critic, LATENT), "BatchNormalization", error=ValueError
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        keras_gans.GAN(networks.mlp_generator(LATENT, 2), critic, LATENT, dragan_weight=1.0)
+    assert any("DRAGAN" in str(w.message) for w in caught)
+
+
+def test_acgan_evaluate_reports_the_class_terms_in_its_losses():
+    k, shape = 3, (16, 16, 1)
+    model = keras_gans.ACGAN(
+        networks.conditional_generator(LATENT, k, shape, base_filters=4),
+        networks.acgan_discriminator(shape, k, base_filters=4, dropout=0.0),
+        latent_dim=LATENT,
+        num_classes=k,
+        class_loss_weight=100.0,
+        seed=0,
+    )
+    model.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (8,) + shape).astype("float32")
+    logs = model.evaluate(images, np.arange(8) % k, batch_size=8, verbose=0, return_dict=True)
+    # With weight 100 the class terms (about log 3 each) dominate both losses.
+    assert logs["d_loss"] > 100 and logs["g_loss"] > 50, logs
