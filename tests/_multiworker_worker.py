@@ -29,12 +29,14 @@ def build():
     keras.utils.set_random_seed(0)
     model = GAN(
         networks.mlp_generator(LATENT, 2, hidden_units=(16,)),
-        networks.mlp_discriminator(2, hidden_units=(16,)),
+        networks.mlp_discriminator(2, hidden_units=(16,), spectral_norm=True),
         latent_dim=LATENT,
         ema_decay=0.5,
         seed=3,
     )
-    model.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
+    # Spectral norm (u advances once per update, in cross-replica context) and
+    # clipping of the aggregated gradient, across workers.
+    model.compile(keras.optimizers.Adam(1e-2, global_clipnorm=0.5), keras.optimizers.Adam(1e-2, global_clipnorm=0.5))
     return model
 
 
