@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install demo test test-slow benchmark clean
+.PHONY: install demo test test-slow benchmark mutants clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow $(PYTEST_ARGS)
+
+## Mutation check of the engine: named breakages, each must be killed by the tests (about 15 min).
+mutants: $(STAMP)
+	$(BIN)/python tools/mutants.py
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/mixtures.py --out benchmarks/results

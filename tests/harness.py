@@ -323,7 +323,8 @@ def run_distribution_test(build, data, steps=2, epochs=1, rtol=1e-5, atol=1e-6, 
     Args:
         build: zero-argument function returning a fresh compiled model
             (called under the strategy's scope).
-        data: a finite tf.data.Dataset of global batches (divisible by 2).
+        data: a finite tf.data.Dataset of global batches (any size: uneven
+            and empty shares are part of what is compared).
         steps, epochs: training length.
         rtol, atol: tolerances.
         same_noise: see above.
@@ -396,9 +397,11 @@ def _same_noise(model):
             if replica is None or replica.num_replicas_in_sync == 1:
                 return draw(shape, seed, *args, **kwargs)
             shape = tf.cast(tf.convert_to_tensor(shape), tf.int32)
-            n = replica.num_replicas_in_sync
-            full = tf.concat([shape[:1] * n, shape[1:]], axis=0)
-            start = shape[0] * tf.cast(replica.replica_id_in_sync_group, tf.int32)
+            # The replicas' shares may differ (a global batch of 15 on two
+            # replicas, or an empty share): gather their sizes.
+            sizes = replica.all_gather(shape[:1], axis=0)
+            full = tf.concat([tf.reduce_sum(sizes, keepdims=True), shape[1:]], axis=0)
+            start = tf.reduce_sum(sizes[: replica.replica_id_in_sync_group])
             return draw(full, seed, *args, **kwargs)[start : start + shape[0]]
 
         return wrapped

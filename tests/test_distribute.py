@@ -194,6 +194,68 @@ def test_fit_makes_dropout_per_replica():
     assert generator._keras_gans_per_replica
 
 
+def clipped_sgd(**clipping):
+    return lambda: keras.optimizers.SGD(0.1, momentum=0.5, **clipping)
+
+
+def spectral_norm_gan():
+    model = GAN(
+        networks.dcgan_generator(LATENT, (16, 16, 1), base_filters=4, synchronized_batch_norm=True),
+        networks.dcgan_discriminator((16, 16, 1), base_filters=4, spectral_norm=True, normalization=None),
+        latent_dim=LATENT,
+        loss="hinge",
+        r1_weight=1.0,
+        seed=3,
+    )
+    model.compile(sgd(), sgd())
+    return model
+
+
+@pytest.mark.parametrize(
+    "build,data",
+    [
+        (mlp(optimizer=clipped_sgd(global_clipnorm=1e-3)), mixture_data),
+        (mlp(optimizer=clipped_sgd(clipnorm=1e-3)), mixture_data),
+        (mlp(optimizer=clipped_sgd(clipvalue=1e-4)), mixture_data),
+        # A global batch of 15: shares of 8 and 7 examples.
+        (mlp(dragan_weight=1.0), lambda: mixture_data(batch_size=15, n=30)),
+        # A last batch of 1: one replica's share is empty.
+        (mlp(discriminator_steps=2), lambda: mixture_data(batch_size=16, n=17)),
+        # Plain batch norm: made synchronized under replicas.
+        (dcgan(synchronized=False), image_data),
+        (spectral_norm_gan, image_data),
+    ],
+    ids=["global_clipnorm", "clipnorm", "clipvalue", "batch_15", "empty_share", "plain_batch_norm", "spectral_norm"],
+)
+def test_two_replicas_equal_one_device_under_every_option(build, data):
+    # Clipping acts on the aggregated gradient; uneven and empty shares are
+    # weighted by their size; batch norm is synchronized; spectral norm's u
+    # advances once per update on every replica.
+    harness.run_distribution_test(build, data())
+
+
+def test_loss_scale_overflow_on_one_replica_skips_the_step_on_every_replica():
+    if not harness.on_two_devices():
+        return
+    distribute.set_precision("mixed_float16")
+    with harness.two_replica_strategy().scope():
+        model = mlp()()
+        model.build_optimizers()
+    # The second replica's half of the batch makes D's scaled float16 gradient
+    # overflow there only; the losses stay finite.
+    real = np.zeros((16, 2), "float32")
+    real[8:] = 300.0
+    before = harness.weights_of(model.discriminator)
+    scale = float(model.d_optimizer.dynamic_scale.numpy())
+    history = model.fit(tf.data.Dataset.from_tensors(real), epochs=1, verbose=0).history
+    assert np.isfinite(history["d_loss"][0]), history
+    for a, b in zip(before, harness.weights_of(model.discriminator)):
+        np.testing.assert_array_equal(a, b)  # skipped on both replicas: weights unchanged
+    assert float(model.d_optimizer.dynamic_scale.numpy()) == scale / 2
+    assert int(model.d_optimizer.iterations.numpy()) == 0
+    assert int(model.g_optimizer.iterations.numpy()) == 1  # G's gradient was finite
+
+
 def test_mixed_float16_under_a_strategy():
     if harness.on_two_devices():
         _check_mixed_precision_under_a_strategy("mixed_float16")

@@ -11,6 +11,7 @@ import collections
 import contextlib
 import copy
 import random
+import threading
 import warnings
 
 import numpy as np
@@ -488,6 +489,20 @@ def _inner(optimizer):
     return getattr(optimizer, "inner_optimizer", optimizer)
 
 
+# MirroredStrategy traces the replicas' steps in concurrent threads, which share
+# the optimizer objects: Keras' clipping is switched off while any replica is in
+# apply_gradients, and the engine reads the clipping options from here meanwhile.
+_CLIPPING_LOCK = threading.Lock()
+_CLIPPING_OFF = {}  # id(optimizer) -> [replicas inside apply_gradients, saved options]
+
+
+def _clipping_options(inner):
+    """(clipnorm, global_clipnorm, clipvalue) as the user set them."""
+    with _CLIPPING_LOCK:
+        state = _CLIPPING_OFF.get(id(inner))
+        return state[1] if state else (inner.clipnorm, inner.global_clipnorm, inner.clipvalue)
+
+
 def _clip_aggregated(optimizer, grads):
     """The optimizer's clipping (clipnorm, global_clipnorm, clipvalue) on aggregated gradients.
 
@@ -495,14 +510,19 @@ def _clip_aggregated(optimizer, grads):
     so scaling back is exact); non-finite gradients are left as they are, for
     the loss-scale optimizer to skip the step.
     """
-    inner = _inner(optimizer)
-    if not (inner.clipnorm or inner.global_clipnorm or inner.clipvalue):
+    clipnorm, global_clipnorm, clipvalue = _clipping_options(_inner(optimizer))
+    if not (clipnorm or global_clipnorm or clipvalue):
         return grads
     scale = None
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         scale = tf.cast(optimizer.dynamic_scale, grads[0].dtype)
         grads = [g / scale for g in grads]
-    clipped = inner._clip_gradients(grads)
+    if clipnorm:
+        clipped = [tf.clip_by_norm(g, clipnorm) for g in grads]
+    elif global_clipnorm:
+        clipped, _ = tf.clip_by_global_norm(grads, global_clipnorm)
+    else:
+        clipped = [tf.clip_by_value(g, -clipvalue, clipvalue) for g in grads]
     finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in grads])
     clipped = [tf.where(finite, c, g) for c, g in zip(clipped, grads)]
     if scale is not None:
@@ -514,12 +534,20 @@ def _clip_aggregated(optimizer, grads):
 def _keras_clipping_off(optimizer):
     """Keras clips each replica's share before summing them: the engine clipped already."""
     inner = _inner(optimizer)
-    saved = (inner.clipnorm, inner.global_clipnorm, inner.clipvalue)
-    inner.clipnorm = inner.global_clipnorm = inner.clipvalue = None
+    with _CLIPPING_LOCK:
+        state = _CLIPPING_OFF.setdefault(id(inner), [0, None])
+        if state[0] == 0:
+            state[1] = (inner.clipnorm, inner.global_clipnorm, inner.clipvalue)
+            inner.clipnorm = inner.global_clipnorm = inner.clipvalue = None
+        state[0] += 1
     try:
         yield
     finally:
-        inner.clipnorm, inner.global_clipnorm, inner.clipvalue = saved
+        with _CLIPPING_LOCK:
+            state[0] -= 1
+            if state[0] == 0:
+                inner.clipnorm, inner.global_clipnorm, inner.clipvalue = state[1]
+                del _CLIPPING_OFF[id(inner)]
 
 
 class _PlayerLearningRate:

@@ -15,7 +15,14 @@ class WGAN(GAN):
 
     Paper names: `discriminator` is the critic f_w, `clip_value` is c,
     `discriminator_steps` is n_critic. Defaults are the paper's: c = 0.01,
-    n_critic = 5, RMSprop with learning rate 5e-5 for both players.
+    n_critic = 5, RMSprop with learning rate 5e-5 for both players. The
+    weights are clipped after every critic update.
+
+    Algorithm 1 samples a fresh real minibatch for every critic update: pass
+    `fresh_real_batches=True` with a dataset batch of n_critic * m (each
+    critic update takes its m examples). By default the n_critic updates
+    share the step's real batch (with fresh latents each), as most WGAN code
+    does.
 
     Args:
         generator, discriminator, latent_dim: as in `GAN`.

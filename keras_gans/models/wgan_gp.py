@@ -17,7 +17,14 @@ class WGANGP(GAN):
     the interpolates are x_hat. Defaults are the paper's: lambda = 10,
     n_critic = 5, Adam(1e-4, beta_1=0, beta_2=0.9). The penalty is per
     example, so the critic must not use batch normalization (section 4): a
-    critic with BatchNormalization is refused.
+    critic with BatchNormalization anywhere (custom layers included) is
+    refused.
+
+    Algorithm 1 samples a fresh real minibatch for every critic update: pass
+    `fresh_real_batches=True` with a dataset batch of n_critic * m (each
+    critic update takes its m examples). By default the n_critic updates
+    share the step's real batch (with fresh latents and interpolation
+    weights each), as most WGAN-GP code does.
 
     Args:
         generator, discriminator, latent_dim: as in `GAN`.
