@@ -582,17 +582,19 @@ def summary(name, r):
     return json.dumps(r)
 
 
-def _commit():
+def _git(*args):
     root = os.path.dirname(os.path.dirname(os.path.abspath(keras_gans.__file__)))
     try:
-        return subprocess.run(
-            ["git", "-C", root, "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        return subprocess.run(["git", "-C", root, *args], capture_output=True, text=True, check=True).stdout.strip()
     except Exception:  # noqa: BLE001
         return "unknown"
+
+
+def _commit():
+    """The tree's commit, and the last commit that changed its keras_gans package."""
+    head = _git("rev-parse", "--short", "HEAD")
+    package = _git("log", "-1", "--format=%h", "--", "keras_gans")
+    return head if package in (head, "unknown", "") else f"{head} (keras_gans as of {package})"
 
 
 def compare(before_path, after_path, out):
