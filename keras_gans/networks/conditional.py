@@ -20,7 +20,8 @@ from keras import layers
 
 from keras_gans.layers import maybe_spectral_norm
 
-from keras_gans.networks.dcgan import _check_image_shape, _num_upsamplings, batch_norm, dcgan_decoder
+from keras_gans.networks.dcgan import _SUFFIX, _check_image_shape, _num_upsamplings, dcgan_decoder
+from keras_gans.networks.normalization import batch_norm, check_kind, normalization as make_normalization
 
 CONDITIONINGS = ("concat", "projection")
 
@@ -85,20 +86,13 @@ def conditional_generator(
 
 def _features(x, n, base_filters, normalization, spectral_norm, synchronized_batch_norm, dropout=0.0):
     """The DCGAN discriminator trunk: n strided convolutions, LeakyReLU(0.2)."""
-    if normalization not in ("batch", "layer", "instance", None):
-        raise ValueError(
-            f"normalization must be 'batch', 'layer', 'instance' or None, got {normalization!r}."
-        )
+    check_kind(normalization)
     filters = base_filters
     for i in range(n):
         conv = layers.Conv2D(filters, 4, strides=2, padding="same", name=f"down{i}")
         x = maybe_spectral_norm(conv, spectral_norm)(x)
-        if i > 0 and normalization == "batch":
-            x = batch_norm(synchronized_batch_norm, name=f"down{i}_bn")(x)
-        elif i > 0 and normalization == "layer":
-            x = layers.LayerNormalization(name=f"down{i}_ln")(x)
-        elif i > 0 and normalization == "instance":
-            x = layers.GroupNormalization(groups=-1, name=f"down{i}_in")(x)
+        if i > 0 and normalization is not None:
+            x = make_normalization(normalization, f"down{i}_{_SUFFIX[normalization]}", synchronized_batch_norm)(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
@@ -263,10 +257,8 @@ def semi_supervised_discriminator(
     for i in range(n):
         for j, (kernel, stride) in enumerate(((3, 1), (4, 2))):
             x = sn(layers.Conv2D(filters, kernel, strides=stride, padding="same", name=f"conv{i}_{j}"))(x)
-            if normalization == "layer":
-                x = layers.LayerNormalization(name=f"conv{i}_{j}_ln")(x)
-            elif normalization == "instance":
-                x = layers.GroupNormalization(groups=-1, name=f"conv{i}_{j}_in")(x)
+            if normalization is not None:
+                x = make_normalization(normalization, f"conv{i}_{j}_{_SUFFIX[normalization]}")(x)
             x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)

@@ -6,6 +6,7 @@ import keras
 from keras import layers
 
 from keras_gans.layers import maybe_spectral_norm
+from keras_gans.networks.normalization import batch_norm, check_kind, normalization as make_normalization
 
 
 def _num_upsamplings(image_size):
@@ -17,6 +18,10 @@ def _num_upsamplings(image_size):
     return int(n)
 
 
+# Layer-name suffixes of the normalizations (kept so saved weights load).
+_SUFFIX = {"batch": "bn", "layer": "ln", "instance": "in"}
+
+
 def _check_image_shape(image_shape):
     image_shape = tuple(image_shape)
     if len(image_shape) != 3 or image_shape[0] != image_shape[1] or image_shape[2] not in (1, 3):
@@ -24,11 +29,6 @@ def _check_image_shape(image_shape):
             f"Expected image_shape (size, size, channels) with 1 or 3 channels, got {image_shape}."
         )
     return image_shape
-
-
-def batch_norm(synchronized=False, name=None):
-    """BatchNormalization, synchronised across replicas when asked."""
-    return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=synchronized, name=name)
 
 
 def dcgan_generator(
@@ -109,10 +109,7 @@ def dcgan_discriminator(
     """
     size, _, _ = _check_image_shape(image_shape)
     n = _num_upsamplings(size)
-    if normalization not in ("batch", "layer", "instance", None):
-        raise ValueError(
-            f"normalization must be 'batch', 'layer', 'instance' or None, got {normalization!r}."
-        )
+    check_kind(normalization)
 
     def maybe_sn(layer):
         return maybe_spectral_norm(layer, spectral_norm)
@@ -122,12 +119,8 @@ def dcgan_discriminator(
     filters = base_filters
     for i in range(n):
         x = maybe_sn(layers.Conv2D(filters, 4, strides=2, padding="same", name=f"down{i}"))(x)
-        if i > 0 and normalization == "batch":
-            x = batch_norm(synchronized_batch_norm, name=f"down{i}_bn")(x)
-        elif i > 0 and normalization == "layer":
-            x = layers.LayerNormalization(name=f"down{i}_ln")(x)
-        elif i > 0 and normalization == "instance":
-            x = layers.GroupNormalization(groups=-1, name=f"down{i}_in")(x)
+        if i > 0 and normalization is not None:
+            x = make_normalization(normalization, f"down{i}_{_SUFFIX[normalization]}", synchronized_batch_norm)(x)
         x = layers.LeakyReLU(0.2)(x)
         filters *= 2
     x = layers.Flatten()(x)
