@@ -55,17 +55,15 @@ def to_notebook(name):
     return notebook
 
 
-def _write(notebook, path):
-    import nbformat
-
-    with open(path, "w", encoding="utf-8") as f:
-        nbformat.write(notebook, f)
-
-
 def _text(notebook):
     import nbformat
 
-    return nbformat.writes(notebook)
+    return nbformat.writes(notebook) + "\n"
+
+
+def _write(notebook, path):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(_text(notebook))
 
 
 def sync(selected):
