@@ -129,10 +129,9 @@ def mean_pairwise_distance(x):
     return d.sum() / max(len(x) * (len(x) - 1), 1)
 
 
-real_images, real_labels = next(iter(keras_gans.datasets.load(
-    DATASET, split="test", batch_size=50 if SMOKE else 1000, image_size=IMAGE_SIZE, channels=1, with_labels=True,
-    shuffle=False)))
-real_images, real_labels = real_images.numpy(), real_labels.numpy()
+real_batches = list(test.take(10).as_numpy_iterator())  # up to 1,000 real test digits
+real_images = np.concatenate([images for images, _ in real_batches])
+real_labels = np.concatenate([labels for _, labels in real_batches])
 generated_diversity = np.mean([mean_pairwise_distance(generated[requested == c]) for c in range(10)])
 real_diversity = np.mean([mean_pairwise_distance(real_images[real_labels == c]) for c in range(10)
                           if np.sum(real_labels == c) > 1])
@@ -143,6 +142,10 @@ print(f"within-class diversity (mean pairwise L2): generated {generated_diversit
 #
 # The export takes `latent` and `labels`; the loaded export is compared with
 # the Keras model on the same inputs.
+#
+# Under mixed precision the export serves a float32 copy of the generator, so it differs
+# from the float16 Keras model by rounding (up to 2e-3 in this project's smoke runs with
+# `KERAS_GANS_PRECISION=mixed_float16` on a CPU); in float32 the two agree to about 1e-7.
 
 # %%
 cgan.save(f"{OUT}/cgan.keras")
