@@ -36,3 +36,14 @@ benchmark: $(STAMP)
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info
+
+.PHONY: docs notebooks
+
+## The documentation site (strict), with the notebooks executed in smoke mode: site/index.html.
+docs:
+	.ci/docs
+
+## Check the notebooks against their sources and run them headless in smoke mode.
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[docs]"
+	KERAS_GANS_PYTHON=$(BIN)/python .ci/notebooks
