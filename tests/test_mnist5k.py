@@ -61,3 +61,20 @@ def test_load_pipeline():
     assert images.shape == (8, 32, 32, 1) and labels.dtype == tf.int64
     assert datasets.num_classes("mnist5k") == 10 and "mnist5k" in datasets.available()
     harness.assert_clear_error(lambda: datasets.mnist5k("valid"), "valid", "train", error=ValueError)
+
+
+def test_dcgan_networks_take_28x28_from_a_7x7_projection():
+    import keras
+
+    from keras_gans import networks
+    from keras_gans.networks import conditional
+
+    g = networks.dcgan_generator(8, (28, 28, 1), base_filters=4)
+    assert g.get_layer("project").units == 7 * 7 * 8
+    images = g(np.zeros((2, 8), "float32"))
+    assert images.shape == (2, 28, 28, 1)
+    assert networks.dcgan_discriminator((28, 28, 1), base_filters=4)(images).shape == (2, 1)
+    cg = conditional.conditional_generator(8, 10, (28, 28, 1), base_filters=4)
+    assert cg([np.zeros((2, 8), "float32"), np.array([3, 7])]).shape == (2, 28, 28, 1)
+    assert isinstance(cg.get_layer("to_image"), keras.layers.Conv2DTranspose)
+    harness.assert_clear_error(lambda: networks.dcgan_generator(8, (24, 24, 1)), "28", "got 24", error=ValueError)

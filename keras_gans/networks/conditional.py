@@ -18,7 +18,7 @@ Labels are integer class ids of shape (batch,), in an input named "labels"
 import keras
 from keras import layers
 
-from keras_gans.networks.dcgan import _check_image_shape, _num_upsamplings, batch_norm, dcgan_decoder
+from keras_gans.networks.dcgan import _check_image_shape, _num_upsamplings, _start_size, batch_norm, dcgan_decoder
 
 CONDITIONINGS = ("concat", "projection")
 
@@ -77,7 +77,7 @@ def conditional_generator(
     y = _label_input()
     embedded = layers.Embedding(num_classes, embedding_dim or latent_dim, name="label_embedding")(y)
     x = layers.Concatenate(name="latent_and_label")([z, embedded])
-    images = dcgan_decoder(x, channels, n, filters, synchronized_batch_norm)
+    images = dcgan_decoder(x, channels, n, filters, synchronized_batch_norm, start_size=_start_size(size))
     return keras.Model([z, y], images, name=name)
 
 
