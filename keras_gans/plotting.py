@@ -62,7 +62,7 @@ def _pyplot():
     return plt
 
 
-def plot_history(history, path, keys=None, title="Training losses"):
+def plot_history(history, path, keys=None, title="Training losses", ylabel="loss"):
     """Plot per-epoch logs (a dict of lists, as History.history) to a PNG."""
     plt = _pyplot()
     keys = keys or [k for k in history if k.endswith("loss")]
@@ -71,7 +71,7 @@ def plot_history(history, path, keys=None, title="Training losses"):
         values = history[key]
         ax.plot(range(1, len(values) + 1), values, label=key)
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)

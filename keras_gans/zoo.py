@@ -203,7 +203,7 @@ Entry = collections.namedtuple("Entry", ["build", "load", "description", "defaul
 
 # name -> Entry(build(element_spec, dataset=..., **options), load(dataset, split, batch_size, image_size, seed), ...)
 MODELS = {
-    "dcgan": Entry(_unconditional(build_gan), _loader(), "GAN with DCGAN networks (MLPs on 2-D data); any game via --loss", "digits"),
+    "dcgan": Entry(_unconditional(build_gan), _loader(), "GAN with DCGAN networks (MLPs on 2-D data); any game via --loss", "mnist5k"),
     "gan": Entry(_unconditional(build_gan), _loader(), "alias of dcgan", "ring8"),
     "wgan": Entry(_unconditional(build_wgan), _loader(), "Wasserstein GAN, weight clipping (Arjovsky et al. 2017)", "digits"),
     "wgan_gp": Entry(_unconditional(build_wgan_gp), _loader(), "Wasserstein GAN with gradient penalty (Gulrajani et al. 2017)", "digits"),
