@@ -416,16 +416,19 @@ def cmd_demo(args):
         model = zoo.build("dcgan", (16, 16, 1), latent_dim=32, learning_rate=5e-4, seed=0)
     grid = callbacks.SampleGrid(os.path.join(args.out, "samples"), every_n_epochs=10)
     curve = callbacks.LossCurve(os.path.join(args.out, "loss_curve.png"))
-    history = keras.callbacks.CSVLogger(os.path.join(args.out, HISTORY))
     start = time.time()
-    model.fit(data, epochs=epochs, callbacks=extra + [grid, curve, history], verbose=2)
+    history = model.fit(data, epochs=epochs, callbacks=extra + [grid, curve], verbose=2).history
     seconds = time.time() - start
+    with open(os.path.join(args.out, HISTORY), "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["epoch"] + list(history))
+        writer.writerows([epoch + 1] + [values[epoch] for values in history.values()] for epoch in range(epochs))
     samples_png = plotting.save_image_grid(model.generate(64, seed=0), os.path.join(args.out, "samples.png"))
     model.save(os.path.join(args.out, CHECKPOINT))
     exported = _export(model, args.export_dir)
     print(f"\ntrained DCGAN on the embedded {args.dataset} ({epochs} epochs) in {seconds:.0f} s")
     if fd is not None:
-        fd_png = plotting.plot_history({"mnist_fd": [v for _, v, _ in fd.history]}, os.path.join(args.out, "mnist_fd.png"),
+        fd_png = plotting.plot_history(history, os.path.join(args.out, "mnist_fd.png"), keys=["mnist_fd"],
                                        title="MNIST Frechet distance (1,000 samples vs mnist5k test)",
                                        ylabel="Frechet distance")
         print(f"  of which {fd.seconds:.0f} s computing the MNIST Frechet distance after every epoch")

@@ -66,6 +66,8 @@ def plot_history(history, path, keys=None, title="Training losses", ylabel="loss
     """Plot per-epoch logs (a dict of lists, as History.history) to a PNG."""
     plt = _pyplot()
     keys = keys or [k for k in history if k.endswith("loss")]
+    if not keys or any(k not in history for k in keys):
+        raise ValueError(f"Nothing to plot: asked for {keys or 'the *loss keys'}, the history has {list(history)}.")
     fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
     for key in keys:
         values = history[key]

@@ -16,6 +16,7 @@ with figures of another classifier: `mnist_protocol` says which one was used.
 """
 
 import os
+import time
 
 import keras
 import numpy as np
@@ -168,7 +169,8 @@ class MNISTFrechetDistance(keras.callbacks.Callback):
     features are computed once. The values go into the epoch's `logs` as
     `"mnist_fd"` and `"mnist_score"` (so `History`, `LossCurve` and CSV
     loggers placed after this callback see them) and into `self.history`, a
-    list of `(epoch, fd, score)` (epochs counted from 1).
+    list of `(epoch, fd, score)` (epochs counted from 1); `self.seconds` is
+    the time spent in these evaluations.
 
     Args:
         classifier: a `DomainClassifier`; default `mnist_classifier()`.
@@ -189,14 +191,17 @@ class MNISTFrechetDistance(keras.callbacks.Callback):
         real = _check_images(embedded.mnist5k("test")[0] if real_images is None else real_images)
         self._real_features = self.classifier.features(real)
         self.history = []
+        self.seconds = 0.0
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs:
             return
+        start = time.time()
         images = _check_images(self.model.generate(self.num_samples, seed=self.seed))
         features, probabilities = self.classifier.features_and_probabilities(images)
         fd = frechet_distance_from_features(self._real_features, features)
         score = inception_score(probabilities, splits=1)[0]
         self.history.append((epoch + 1, fd, score))
+        self.seconds += time.time() - start
         if logs is not None:
             logs.update({"mnist_fd": fd, "mnist_score": score})
