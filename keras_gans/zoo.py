@@ -122,12 +122,13 @@ def _load_semi_supervised(dataset, split, batch_size, image_size, seed, labels_p
     from keras_gans import datasets
     from keras_gans.datasets.semi_supervised import semi_supervised_dataset
 
-    if dataset != "digits":
-        raise ValueError(f"The CLI's ssgan trains on the embedded digits; got --dataset {dataset!r} "
+    if dataset not in ("digits", "mnist5k"):
+        raise ValueError(f"The CLI's ssgan trains on the embedded digits or mnist5k; got --dataset {dataset!r} "
                          "(use keras_gans.datasets.semi_supervised_dataset in Python for other data).")
-    images, labels = datasets.digits(split)
+    images, labels = datasets.digits(split) if dataset == "digits" else datasets.mnist5k(split)
+    default_size = 16 if dataset == "digits" else None  # digits 8 -> 16; mnist5k stays 28
     dataset, _ = semi_supervised_dataset(images, labels, labels_per_class, batch_size=batch_size,
-                                         image_size=image_size or 16, seed=seed)
+                                         image_size=image_size or default_size, seed=seed)
     return dataset
 
 

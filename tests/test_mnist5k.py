@@ -78,3 +78,14 @@ def test_dcgan_networks_take_28x28_from_a_7x7_projection():
     assert cg([np.zeros((2, 8), "float32"), np.array([3, 7])]).shape == (2, 28, 28, 1)
     assert isinstance(cg.get_layer("to_image"), keras.layers.Conv2DTranspose)
     harness.assert_clear_error(lambda: networks.dcgan_generator(8, (24, 24, 1)), "28", "got 24", error=ValueError)
+
+
+def test_zoo_trains_on_mnist5k_at_28x28():
+    from keras_gans import zoo
+
+    assert zoo.MODELS["dcgan"].default_dataset == "mnist5k"
+    images = next(iter(zoo.load_data("dcgan", None, batch_size=8)))
+    assert images.shape == (8, 28, 28, 1)
+    batch = next(iter(zoo.load_data("ssgan", "mnist5k", batch_size=8)))
+    assert any(getattr(t, "shape", None) is not None and tuple(t.shape[1:]) == (28, 28, 1) for t in tf.nest.flatten(batch))
+    harness.assert_clear_error(lambda: zoo.load_data("ssgan", "ring8", batch_size=8), "mnist5k", "ring8", error=ValueError)
