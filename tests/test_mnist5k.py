@@ -35,7 +35,7 @@ def test_splits_shape_range_and_balance():
 
 
 def test_train_and_test_are_disjoint_and_cover_the_set():
-    key = lambda x: {row.tobytes() for row in x.reshape(len(x), -1)}  # noqa: E731
+    key = lambda x: {row.tobytes() for row in x.reshape(len(x), -1)}
     train, test, everything = (key(datasets.mnist5k(s)[0]) for s in ("train", "test", "all"))
     assert len(everything) == 5000  # no duplicate images in the file
     assert not train & test

@@ -89,7 +89,7 @@ def mnist5k(split="train"):
     idx = []
     for digit in range(10):
         members = rng.permutation(np.flatnonzero(labels == digit))
-        idx.append(members[int(round(lo * len(members))) : int(round(hi * len(members)))])
+        idx.append(members[round(lo * len(members)) : round(hi * len(members))])
     idx = np.concatenate(idx)
     idx = idx[rng.permutation(len(idx))]
     return images[idx].astype("float32") / 127.5 - 1.0, labels[idx]

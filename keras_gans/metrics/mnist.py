@@ -23,8 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans.datasets import embedded
-from keras_gans.metrics.classifier import DEFAULT_CACHE_DIR
-from keras_gans.metrics.classifier import DomainClassifier
+from keras_gans.metrics.classifier import DEFAULT_CACHE_DIR, DomainClassifier
 from keras_gans.metrics.distances import frechet_distance_from_features
 from keras_gans.metrics.scores import inception_score
 
@@ -36,7 +35,7 @@ def build_mnist_classifier(seed=0):
     """The MNIST classifier network, LeNet-like: two 3x3 convolutions (32, 64),
     each followed by 2x2 max pooling, a 128-d ReLU layer named "features"
     (the Frechet distance's feature space) and a 10-way softmax."""
-    init = lambda i: keras.initializers.GlorotUniform(seed=seed + i)  # noqa: E731
+    init = lambda i: keras.initializers.GlorotUniform(seed=seed + i)
     inputs = keras.Input(IMAGE_SHAPE, name="image")
     x = inputs
     for i, filters in enumerate((32, 64)):
