@@ -16,7 +16,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-## Train the default GAN (DCGAN on the embedded digits), write samples, loss curve and export.
+## Train the default GAN (DCGAN on the embedded 28x28 MNIST digits), write samples, loss and FD curves, export.
 demo: $(STAMP)
 	$(BIN)/keras-gans demo --out runs/demo --export-dir exported/demo
 

@@ -3,7 +3,7 @@
 Salimans et al. (2016) train the discriminator as a K-class classifier whose
 (K+1)-th class is "generated", on a few labelled examples plus all the
 unlabelled ones, with a feature-matching generator. This script compares, on
-the embedded digits (16x16, offline):
+the embedded digits (16x16, offline; or 28x28 MNIST with --dataset mnist5k):
 
 - the SemiSupervisedGAN classifier, trained on 10 labels per class (100
   labels) plus the whole train split without labels;
@@ -15,6 +15,7 @@ and prints both accuracies on the test split.
 
     python examples/semi_supervised_digits.py                # one seed, ~6 minutes on 2 CPU cores
     python examples/semi_supervised_digits.py --seeds 0 1 2  # three labelled subsets
+    python examples/semi_supervised_digits.py --dataset mnist5k --seeds 0 1 2  # 28x28 MNIST, 4,000 train images
     python examples/semi_supervised_digits.py --smoke    # a few steps, checks the script runs
 """
 
@@ -35,13 +36,16 @@ from keras_gans.datasets.semi_supervised import semi_supervised_dataset  # noqa:
 from keras_gans.models.semi_supervised_gan import SemiSupervisedGAN  # noqa: E402
 from keras_gans.networks import conditional  # noqa: E402
 
-SHAPE = (16, 16, 1)
+SHAPES = {"digits": (16, 16, 1), "mnist5k": (28, 28, 1)}
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default="digits", choices=tuple(SHAPES),
+                        help="digits (16x16, 1,438 train images) or mnist5k (28x28, 4,000).")
     parser.add_argument("--labels-per-class", type=int, default=10)
-    parser.add_argument("--epochs", type=int, default=60, help="Passes over the unlabelled train split.")
+    parser.add_argument("--epochs", type=int,
+                        help="Passes over the unlabelled train split (default 60 on digits, 20 on mnist5k).")
     parser.add_argument("--batch-size", type=int, default=64, help="Unlabelled (and labelled) images per step.")
     parser.add_argument("--latent-dim", type=int, default=32)
     parser.add_argument("--base-filters", type=int, default=16)
@@ -52,8 +56,11 @@ def parse_args(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0],
                         help="Seeds of the labelled subset and of the weights; one run per seed.")
     parser.add_argument("--smoke", action="store_true", help="Tiny networks, a few steps.")
-    parser.add_argument("--output", default=os.path.join("runs", "semi_supervised_digits"))
+    parser.add_argument("--output", help="default: runs/semi_supervised_<dataset>")
     args = parser.parse_args(argv)
+    args.shape = SHAPES[args.dataset]
+    args.epochs = args.epochs or {"digits": 60, "mnist5k": 20}[args.dataset]
+    args.output = args.output or os.path.join("runs", f"semi_supervised_{args.dataset}")
     if args.smoke:
         args.epochs, args.base_filters, args.latent_dim, args.steps_per_epoch = 1, 8, 8, 3
     else:
@@ -61,17 +68,17 @@ def parse_args(argv=None):
     return args
 
 
-def digits_16(split):
-    """The embedded digits of a split at 16x16, as datasets.load makes them."""
-    n = len(keras_gans.datasets.digits(split)[0])
-    images, labels = next(iter(keras_gans.datasets.load("digits", split, batch_size=n, image_size=16,
+def embedded_split(dataset, split, size):
+    """An embedded set's split (digits at 16x16, mnist5k at 28x28), as datasets.load makes it."""
+    n = len(getattr(keras_gans.datasets, dataset)(split)[0])
+    images, labels = next(iter(keras_gans.datasets.load(dataset, split, batch_size=n, image_size=size,
                                                          with_labels=True, shuffle=False)))
     return images.numpy(), labels.numpy()
 
 
 def discriminator(args, seed):
     keras.utils.set_random_seed(seed)  # the same initial weights for both classifiers
-    return conditional.semi_supervised_discriminator(SHAPE, 10, base_filters=args.base_filters)
+    return conditional.semi_supervised_discriminator(args.shape, 10, base_filters=args.base_filters)
 
 
 def accuracy(classify, images, labels):
@@ -82,7 +89,7 @@ def train_semi_supervised(args, seed, train, test):
     """SemiSupervisedGAN on the labelled subset plus every train image unlabelled."""
     data, index = semi_supervised_dataset(*train, args.labels_per_class, batch_size=args.batch_size, seed=seed)
     model = SemiSupervisedGAN(
-        keras_gans.networks.dcgan_generator(args.latent_dim, SHAPE, base_filters=args.base_filters),
+        keras_gans.networks.dcgan_generator(args.latent_dim, args.shape, base_filters=args.base_filters),
         discriminator(args, seed),
         latent_dim=args.latent_dim,
         num_classes=10,
@@ -122,8 +129,8 @@ def train_supervised(args, seed, train, index, steps, test):
 def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.output, exist_ok=True)
-    train, test = digits_16("train"), digits_16("test")
-    print(f"digits 16x16: {len(train[0])} train images, {args.labels_per_class * 10} of them labelled; "
+    train, test = (embedded_split(args.dataset, split, args.shape[0]) for split in ("train", "test"))
+    print(f"{args.dataset} {args.shape[0]}x{args.shape[1]}: {len(train[0])} train images, {args.labels_per_class * 10} of them labelled; "
           f"{len(test[0])} test images")
     results = []
     for seed in args.seeds:

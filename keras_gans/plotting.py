@@ -62,16 +62,18 @@ def _pyplot():
     return plt
 
 
-def plot_history(history, path, keys=None, title="Training losses"):
+def plot_history(history, path, keys=None, title="Training losses", ylabel="loss"):
     """Plot per-epoch logs (a dict of lists, as History.history) to a PNG."""
     plt = _pyplot()
     keys = keys or [k for k in history if k.endswith("loss")]
+    if not keys or any(k not in history for k in keys):
+        raise ValueError(f"Nothing to plot: asked for {keys or 'the *loss keys'}, the history has {list(history)}.")
     fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
     for key in keys:
         values = history[key]
         ax.plot(range(1, len(values) + 1), values, label=key)
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)

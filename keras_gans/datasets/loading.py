@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from keras_gans.datasets import embedded
 
-EMBEDDED = ("digits", "ring8", "grid25")
+EMBEDDED = ("digits", "mnist5k", "ring8", "grid25")
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 _DEFAULT_IMAGE_SIZE = {"digits": 16}
 
@@ -19,7 +19,7 @@ def available():
 
 def num_classes(name, data_dir=None):
     """The number of label classes of a dataset accepted by `load`."""
-    if name == "digits":
+    if name in ("digits", "mnist5k"):
         return 10
     if name in ("ring8", "grid25"):
         raise ValueError(f"{name} has no labels.")
@@ -55,16 +55,17 @@ def load(
     batch, which distributed training needs), cached and prefetched.
 
     Args:
-        name: "digits", "ring8", "grid25" (embedded, offline); a folder of
+        name: "digits", "mnist5k", "ring8", "grid25" (embedded, offline); a folder of
             images; or a TFDS image dataset name ("mnist", "cifar10",
             "celeb_a", ...), which downloads when first used.
-        split: "train", "test" ("all" for digits; any TFDS split string).
+        split: "train", "test" ("all" for digits and mnist5k; any TFDS split string).
         batch_size: the global batch size.
         image_size: resize images to (image_size, image_size); digits
-            default to 16 (from 8), folders to their first image's size.
+            default to 16 (from 8), mnist5k stays 28x28, folders keep
+            their first image's size.
         channels: 1 or 3 to convert images; default: as stored.
-        with_labels: yield (images, labels) instead of images (digits and
-            labelled TFDS datasets).
+        with_labels: yield (images, labels) instead of images (digits,
+            mnist5k and labelled TFDS datasets).
         shuffle: shuffle every epoch.
         seed: shuffle seed (and mixture sampling seed).
         cache: cache the decoded examples in memory.
@@ -92,6 +93,10 @@ def load(
         ds = tf.data.Dataset.from_tensor_slices((images, labels))
         size = len(images)
         image_size = image_size or _DEFAULT_IMAGE_SIZE["digits"]
+    elif name == "mnist5k":
+        images, labels = embedded.mnist5k(split)
+        ds = tf.data.Dataset.from_tensor_slices((images, labels))
+        size = len(images)
     elif os.path.isdir(str(name)):
         ds, size = _folder(name, with_labels)
     elif os.path.sep in str(name) or str(name).startswith("."):

@@ -30,6 +30,11 @@ from keras_gans.metrics.features import inception_feature_extractor
 from keras_gans.metrics.features import iterate_image_batches
 from keras_gans.metrics.mixtures import mixture_modes
 from keras_gans.metrics.mixtures import mode_coverage
+from keras_gans.metrics.mnist import MNISTFrechetDistance
+from keras_gans.metrics.mnist import mnist_classifier
+from keras_gans.metrics.mnist import mnist_frechet_distance
+from keras_gans.metrics.mnist import mnist_protocol
+from keras_gans.metrics.mnist import mnist_score
 from keras_gans.metrics.scores import ScoreStatistics
 from keras_gans.metrics.scores import inception_score
 from keras_gans.metrics.scores import mode_score
@@ -54,6 +59,11 @@ __all__ = [
     "median_heuristic",
     "mixture_modes",
     "mmd",
+    "MNISTFrechetDistance",
+    "mnist_classifier",
+    "mnist_frechet_distance",
+    "mnist_protocol",
+    "mnist_score",
     "mode_coverage",
     "mode_score",
     "one_nn_accuracy",

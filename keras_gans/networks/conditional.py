@@ -20,7 +20,7 @@ from keras import layers
 
 from keras_gans.layers import maybe_spectral_norm
 
-from keras_gans.networks.dcgan import _SUFFIX, _check_image_shape, _num_upsamplings, dcgan_decoder
+from keras_gans.networks.dcgan import _SUFFIX, _check_image_shape, _num_upsamplings, _start_size, dcgan_decoder
 from keras_gans.networks.normalization import batch_norm, check_kind, normalization as make_normalization
 
 CONDITIONINGS = ("concat", "projection")
@@ -80,7 +80,7 @@ def conditional_generator(
     y = _label_input()
     embedded = layers.Embedding(num_classes, embedding_dim or latent_dim, name="label_embedding")(y)
     x = layers.Concatenate(name="latent_and_label")([z, embedded])
-    images = dcgan_decoder(x, channels, n, filters, synchronized_batch_norm)
+    images = dcgan_decoder(x, channels, n, filters, synchronized_batch_norm, start_size=_start_size(size))
     return keras.Model([z, y], images, name=name)
 
 

@@ -1,4 +1,5 @@
-"""DCGAN networks (Radford et al., 2016) for square images of 16 to 128 pixels."""
+"""DCGAN networks (Radford et al., 2016) for square images of 16 to 128 pixels,
+and 28 (MNIST, from a 7x7 projection)."""
 
 import math
 
@@ -9,11 +10,16 @@ from keras_gans.layers import maybe_spectral_norm
 from keras_gans.networks.normalization import batch_norm, check_kind, normalization as make_normalization
 
 
+def _start_size(image_size):
+    """The side of the generator's projection: 7 for 28x28 (MNIST), else 4."""
+    return 7 if image_size == 28 else 4
+
+
 def _num_upsamplings(image_size):
-    n = math.log2(image_size / 4) if image_size > 0 else -1
+    n = math.log2(image_size / _start_size(image_size)) if image_size > 0 else -1
     if image_size < 16 or image_size > 128 or n != int(n):
         raise ValueError(
-            f"DCGAN networks take square images of 16, 32, 64 or 128 pixels, got {image_size}."
+            f"DCGAN networks take square images of 16, 28, 32, 64 or 128 pixels, got {image_size}."
         )
     return int(n)
 
@@ -42,11 +48,12 @@ def dcgan_generator(
 
     Batch norm after every layer but the output, ReLU, tanh output in [-1, 1].
     For 64x64 with base_filters=64: 4x4x512 -> 8x8x256 -> 16x16x128 ->
-    32x32x64 -> 64x64x3, as in the paper.
+    32x32x64 -> 64x64x3, as in the paper. For 28x28 (MNIST) with
+    base_filters=64: 7x7x128 -> 14x14x64 -> 28x28x1.
 
     Args:
         latent_dim: size of z.
-        image_shape: (size, size, channels), size in {16, 32, 64, 128},
+        image_shape: (size, size, channels), size in {16, 28, 32, 64, 128},
             channels 1 or 3.
         base_filters: filters of the last hidden layer; doubled per step
             towards the input.
@@ -61,17 +68,18 @@ def dcgan_generator(
     n = _num_upsamplings(size)
     filters = base_filters * 2 ** (n - 1)
     z = keras.Input((latent_dim,), name="latent")
-    images = dcgan_decoder(z, channels, n, filters, synchronized_batch_norm)
+    images = dcgan_decoder(z, channels, n, filters, synchronized_batch_norm, start_size=_start_size(size))
     return keras.Model(z, images, name=name)
 
 
-def dcgan_decoder(x, channels, num_upsamplings, filters, synchronized_batch_norm=False):
-    """The DCGAN generator's body on a (conditioned) code x: project to 4x4xfilters,
-    upsample `num_upsamplings` times with batch norm and ReLU, tanh image."""
-    x = layers.Dense(4 * 4 * filters, use_bias=False, name="project")(x)
+def dcgan_decoder(x, channels, num_upsamplings, filters, synchronized_batch_norm=False, start_size=4):
+    """The DCGAN generator's body on a (conditioned) code x: project to
+    start_size x start_size x filters (4, or 7 for 28x28 images), upsample
+    `num_upsamplings` times with batch norm and ReLU, tanh image."""
+    x = layers.Dense(start_size * start_size * filters, use_bias=False, name="project")(x)
     x = batch_norm(synchronized_batch_norm, name="project_bn")(x)
     x = layers.ReLU()(x)
-    x = layers.Reshape((4, 4, filters))(x)
+    x = layers.Reshape((start_size, start_size, filters))(x)
     for i in range(num_upsamplings - 1):
         filters //= 2
         x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, name=f"up{i}")(x)
