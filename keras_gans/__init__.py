@@ -13,6 +13,7 @@ from keras_gans.models import (  # noqa: E402
     ConditionalGAN,
     CycleGAN,
     Pix2Pix,
+    RelativisticGAN,
     SemiSupervisedGAN,
     SeqGAN,
 )

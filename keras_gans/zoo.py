@@ -12,7 +12,7 @@ import keras
 import tensorflow as tf
 
 from keras_gans import networks
-from keras_gans.models import GAN, WGAN, WGANGP
+from keras_gans.models import GAN, WGAN, WGANGP, RelativisticGAN
 
 
 def _unconditional_networks(shape, latent_dim, critic=False, spectral_norm=False):
@@ -37,6 +37,19 @@ def build_gan(shape, latent_dim=None, loss="non_saturating", learning_rate=2e-4,
     latent_dim = latent_dim or (2 if len(shape) == 1 else 64)
     generator, discriminator = _unconditional_networks(shape, latent_dim)
     model = GAN(generator, discriminator, latent_dim, loss=loss, seed=seed, ema_decay=ema_decay, **options)
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def build_relativistic_gan(shape, latent_dim=None, loss="non_saturating", learning_rate=2e-4, seed=None, ema_decay=None, jit_compile="auto", **options):
+    """RaSGAN / RaLSGAN (DCGAN networks for images, MLPs for vectors), Adam(lr, 0.5)."""
+    latent_dim = latent_dim or (2 if len(shape) == 1 else 64)
+    generator, discriminator = _unconditional_networks(shape, latent_dim)
+    model = RelativisticGAN(generator, discriminator, latent_dim, loss=loss, seed=seed, ema_decay=ema_decay, **options)
     model.compile(
         d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
         g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
@@ -206,6 +219,7 @@ Entry = collections.namedtuple("Entry", ["build", "load", "description", "defaul
 MODELS = {
     "dcgan": Entry(_unconditional(build_gan), _loader(), "GAN with DCGAN networks (MLPs on 2-D data); any game via --loss", "mnist5k"),
     "gan": Entry(_unconditional(build_gan), _loader(), "alias of dcgan", "ring8"),
+    "ragan": Entry(_unconditional(build_relativistic_gan), _loader(), "relativistic average GAN, RaSGAN or RaLSGAN via --loss (Jolicoeur-Martineau 2019)", "mnist5k"),
     "wgan": Entry(_unconditional(build_wgan), _loader(), "Wasserstein GAN, weight clipping (Arjovsky et al. 2017)", "digits"),
     "wgan_gp": Entry(_unconditional(build_wgan_gp), _loader(), "Wasserstein GAN with gradient penalty (Gulrajani et al. 2017)", "digits"),
     "cgan": Entry(_conditional("cgan"), _loader(with_labels=True), "conditional GAN, projection discriminator (Mirza & Osindero 2014; Miyato & Koyama 2018)", "digits"),

@@ -73,6 +73,20 @@ def run_config_round_trip_test(model):
     return rebuilt
 
 
+def run_model_tests(build, data, tmp_path, sample, steps=2):
+    """The single-process checks every model passes, in one call: a few training
+    steps give finite logs and change every player's weights; the config
+    round-trips; `.keras` save/load gives the same samples and optimizer state
+    and resumes exactly. (Distribution equivalence and export parity are their
+    own calls: `run_distribution_test` runs in a two-device subprocess.)
+
+    Returns the reloaded model.
+    """
+    model, _ = run_train_step_test(build, data, steps=steps)
+    run_config_round_trip_test(model)
+    return run_save_load_test(build, data, tmp_path, sample, steps=steps)
+
+
 def assert_clear_error(fn, *fragments, error=Exception):
     """`fn()` raises `error` whose message contains every fragment."""
     try:

@@ -6,6 +6,7 @@ from keras_gans.models.cycle_gan import CycleGAN, build_cycle_gan
 from keras_gans.models.gan import GAN
 from keras_gans.models.image_pool import ImagePool
 from keras_gans.models.pix2pix import Pix2Pix, build_pix2pix, evaluate_pairs
+from keras_gans.models.relativistic_gan import RelativisticGAN
 from keras_gans.models.semi_supervised_gan import SemiSupervisedGAN
 from keras_gans.models.seqgan import SeqGAN
 from keras_gans.models.wgan import WGAN

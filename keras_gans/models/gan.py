@@ -188,7 +188,7 @@ class GAN(_base.AdversarialModel):
         seeds = self.random_streams("generator")
         batch_size = self.batch_size(real)
         real_logits = None
-        if self.game.generator_uses_real:
+        if self.generator_uses_real:
             real_logits = self.critic_logits(self.discriminate(self.noisy(real, seeds.noise)))
         tape = tape or tf.GradientTape()
         with tape:
@@ -217,7 +217,8 @@ class GAN(_base.AdversarialModel):
         real_out = self.discriminate(real, training=False)
         fake_out = self.discriminate(fake, training=False)
         d_loss, d_logs = self.discriminator_loss(real, fake, real_out, fake_out)
-        g_loss, g_logs = self.generator_loss(real, fake, None, fake_out)
+        real_logits = self.critic_logits(real_out) if self.generator_uses_real else None
+        g_loss, g_logs = self.generator_loss(real, fake, real_logits, fake_out)
         return self.record(
             {
                 "d_loss": d_loss,
@@ -231,6 +232,11 @@ class GAN(_base.AdversarialModel):
         )
 
     # --- hooks: what the subclasses override ------------------------------------
+
+    @property
+    def generator_uses_real(self):
+        """Whether G's loss reads D's outputs on the real batch (`generator_loss`'s real_logits)."""
+        return self.game.generator_uses_real
 
     def real_samples(self, data):
         """The real samples of a batch, as the D update takes them (GAN: the images)."""
