@@ -376,13 +376,8 @@ class AdversarialModel(keras.Model):
     def serving_signatures(self):
         """{name: (fn, [tf.TensorSpec])} of the exported generator; see keras_gans.export.
 
-        Default: image -> image ("source" -> "images") when `sampling_generator`
-        takes one image (pix2pix); other models override.
+        Each model defines its own (latent -> images, image -> image, ...).
         """
-        from keras_gans import export
-
-        if self._translates_images():
-            return export.translation_signatures(self.sampling_generator)
         raise NotImplementedError(
             f"{type(self).__name__} does not define serving_signatures(); see the protocol in "
             f"keras_gans.export's docstring."
@@ -390,14 +385,7 @@ class AdversarialModel(keras.Model):
 
     def serving_description(self):
         """JSON-able {"kind": ..., ...} describing the signatures for the manifest."""
-        return {"kind": "image_to_image" if self._translates_images() else "custom"}
-
-    def _translates_images(self):
-        generator = getattr(self, "sampling_generator", None)
-        try:
-            return len(generator.inputs) == 1 and len(generator.input_shape) == 4
-        except (AttributeError, TypeError, ValueError):  # not a functional network
-            return False
+        return {"kind": "custom"}
 
     def export_generator(self, directory, formats=("saved_model", "tflite"), quantize=None, **kwargs):
         """`keras_gans.export.export_generator(self, ...)`: SavedModel, TFLite and a manifest."""
