@@ -1,5 +1,6 @@
 import glob
 import tracemalloc
+import warnings
 
 import keras
 import numpy as np
@@ -11,7 +12,10 @@ from keras_gans.metrics import evaluate_generator
 from keras_gans.metrics import format_table
 from keras_gans.metrics import frechet_distance_from_features
 from keras_gans.metrics import kid
+from keras_gans.metrics import protocol_line
+from keras_gans.metrics import seeded_sampler
 from keras_gans.metrics.evaluate import _Reservoir
+from keras_gans.metrics.evaluate import batch_seed
 
 _PROJECTION = np.random.default_rng(123).normal(
     size=(32 * 32 * 3, 16)
@@ -149,9 +153,13 @@ def test_format_table():
     }
     table = format_table(results)
     lines = table.splitlines()
-    assert lines[0].split() == ["metric", "value"]
+    assert lines[0].split() == ["metric", "value", "protocol"]
     assert any(line.split() == ["fid", "12.3457"] for line in lines)
     assert any(line.split() == ["kid", "0.0123", "±", "0.0004"] for line in lines)
+    results["protocol"]["metrics"] = {"fid": "10 real / 20 generated"}
+    lines = format_table(results).splitlines()
+    assert any(line.split() == ["fid", "12.3457", "10", "real", "/", "20", "generated"] for line in lines)
+    assert not any("metrics:" in line for line in lines)
     assert "kid_std" not in table
     assert "  feature_extractor: domain" in lines
     assert "  num_real_samples: 10" in lines
@@ -193,6 +201,69 @@ def test_evaluate_streams_50000_images_in_bounded_memory():
     assert 0 <= results["fid"] < 0.05
     assert abs(results["kid"]) < 3 * results["kid_std"] + 1e-4
     assert results["precision"] > 0.5 and results["recall"] > 0.5
+
+
+def test_seeded_sampler_gives_distinct_reproducible_batches():
+    def generate(n, seed=None):
+        return np.random.default_rng(seed).uniform(-1, 1, (n, 2, 2, 1))
+
+    first = [seeded_sampler(generate, 0)(5) for _ in range(1)]
+    sample = seeded_sampler(generate, 0)
+    a, b = sample(5), sample(5)
+    assert not np.array_equal(a, b)
+    np.testing.assert_array_equal(a, first[0])
+    assert not np.array_equal(seeded_sampler(generate, 1)(5), a)
+    assert batch_seed(0, 0) != batch_seed(0, 1) != batch_seed(1, 0)
+
+
+def test_evaluate_records_every_metrics_protocol():
+    rng = np.random.default_rng(4)
+    real = rng.uniform(-1, 1, size=(120, 4, 4, 1)).astype(np.float32)
+    fake = rng.uniform(-1, 1, size=(300, 4, 4, 1)).astype(np.float32)
+    with pytest.warns(UserWarning, match="KID subset size 120"):
+        results = evaluate_generator(
+            sequential_generator(fake), real,
+            metrics=("fid", "kid", "is", "mode_score", "precision", "one_nn"),
+            num_samples=300, num_real_samples=120, batch_size=50,
+            features="domain", classifier=BrightnessClassifier(),
+            kid_subsets=5, is_splits=7, reference_split="toy:test",
+        )
+    protocol = results["protocol"]
+    assert "mode_score_std" not in results and isinstance(results["mode_score"], float)
+    assert protocol["num_real_samples"] == 120 and protocol["num_fake_samples"] == 300
+    assert protocol["one_nn_samples"] == (120, 120)
+    assert protocol["one_nn_ideal"] == pytest.approx(119 / 239)
+    assert protocol["kid_subset_size"] == 120
+    notes = protocol["metrics"]
+    assert set(notes) == {"fid", "kid", "is", "mode_score", "precision", "one_nn_accuracy"}
+    assert notes["is"] == "7 splits of 300 generated"
+    assert notes["kid"].startswith("5 subsets of 120 per set")
+    assert "ideal 0.498" in notes["one_nn_accuracy"]
+    assert "user-supplied" in protocol["feature_network"]
+    assert "NOT comparable with published" in protocol["comparable_with"]
+    line = protocol_line(results)
+    for words in ("120 real (toy:test) / 300 generated", "7 splits", "comparable with"):
+        assert words in line
+    # The same generator fed to 1-NN at full size would sit near 0.71.
+    assert abs(results["one_nn_accuracy"] - 0.5) < 0.12
+
+
+def test_evaluate_warns_when_fid_has_fewer_samples_than_dimensions():
+    rng = np.random.default_rng(5)
+    real = rng.uniform(-1, 1, size=(40, 32, 32, 3)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 40 samples of 16-d features: fine
+        results = evaluate_generator(
+            lambda n: rng.uniform(-1, 1, (n, 32, 32, 3)), real, metrics=("fid",),
+            num_samples=40, features=flat_projection, batch_size=20,
+        )
+    assert results["protocol"]["metrics"]["fid"] == "40 real / 40 generated"
+    with pytest.warns(UserWarning, match="fewer samples than dimensions"):
+        results = evaluate_generator(
+            lambda n: rng.uniform(-1, 1, (n, 32, 32, 3)), real[:10], metrics=("fid",),
+            num_samples=10, features=flat_projection,
+        )
+    assert "biased" in results["protocol"]["metrics"]["fid"]
 
 
 # ------------------------------------------------------------- callback
