@@ -1,4 +1,5 @@
 import glob
+import json
 import tracemalloc
 import warnings
 
@@ -283,7 +284,7 @@ class DummyGAN(keras.Model):
         return tf.constant(images, tf.float32)
 
 
-def test_metrics_callback_writes_logs_and_tensorboard(tmp_path):
+def test_metrics_callback_writes_logs_and_tensorboard(tmp_path, capsys):
     real = np.random.default_rng(1).uniform(-1, 1, (64, 32, 32, 3)).astype("float32")
     model = DummyGAN()
     model.compile(optimizer="sgd", loss="mse")
@@ -311,6 +312,26 @@ def test_metrics_callback_writes_logs_and_tensorboard(tmp_path):
     step, fid = scalars["metrics/fid"]
     assert step == 0
     assert fid == pytest.approx(history.history["fid"][0], rel=1e-6)
+    # Every saved figure carries its protocol: the scalars' descriptions, a
+    # text summary, metrics.jsonl, and the printed line.
+    events = [
+        value
+        for event in tf.compat.v1.train.summary_iterator(event_file)
+        for value in event.summary.value
+    ]
+    described = {v.tag: v.metadata.summary_description for v in events}
+    assert "64 real / 64 generated" in described["metrics/fid"]
+    assert "5 subsets of 32 per set" in described["metrics/kid_std"]
+    assert "user-supplied" in described["metrics/fid"]
+    (text,) = [v for v in events if v.tag == "metrics/protocol"]
+    assert b"comparable with" in tf.make_ndarray(text.tensor).item()
+    with open(tmp_path / "metrics.jsonl") as f:
+        (record,) = [json.loads(line) for line in f]
+    assert record["epoch"] == 0 and record["fid"] == pytest.approx(fid, rel=1e-6)
+    assert record["protocol"]["num_fake_samples"] == 64
+    assert record["protocol"]["metrics"]["kid"].startswith("5 subsets of 32")
+    printed = capsys.readouterr().out
+    assert "MetricsCallback epoch 1: fid" in printed and "protocol:" in printed
 
     every_two = MetricsCallback(
         real, metrics=("fid",), every_n_epochs=2, num_samples=64,
@@ -321,3 +342,33 @@ def test_metrics_callback_writes_logs_and_tensorboard(tmp_path):
         callbacks=[every_two],
     )
     assert [epoch for epoch, _ in every_two.results] == [1]
+
+
+class SeededDummyGAN(DummyGAN):
+    def generate(self, num_samples=None, latent=None, seed=None):
+        images = np.random.default_rng(seed).uniform(-1, 1, (num_samples, 32, 32, 3))
+        return tf.constant(images, tf.float32)
+
+
+def test_metrics_callback_seeded_samples_are_distinct_and_reproducible():
+    real = np.random.default_rng(1).uniform(-1, 1, (60, 32, 32, 3)).astype("float32")
+    seen = []
+
+    def features(images):
+        seen.append(np.asarray(images))
+        return flat_projection(images)
+
+    def run():
+        model = SeededDummyGAN()
+        model.compile(optimizer="sgd", loss="mse")
+        callback = MetricsCallback(real, metrics=("fid",), num_samples=60, features=features,
+                                   batch_size=20, seed=7, verbose=0)
+        model.fit(np.zeros((8, 2)), np.zeros((8, 1)), epochs=2, verbose=0, callbacks=[callback])
+        return [r["fid"] for _, r in callback.results], callback.results[0][1]["protocol"]
+
+    first, protocol = run()
+    fake = np.concatenate(seen[3:6]).reshape(60, -1)  # epoch 1: 3 real, then 3 generated batches
+    assert len(np.unique(fake, axis=0)) == 60
+    assert first[0] != first[1]  # a new sample set each epoch
+    assert run()[0] == first
+    assert "seed 7, epoch 0" in protocol["fake_sampling"]
