@@ -67,7 +67,7 @@ def _parser():
     evaluate = sub.add_parser("evaluate", help="sample-quality metrics of a run, printed with their protocol")
     evaluate.add_argument("run_dir")
     evaluate.add_argument("--metrics", default="fid,kid,is", help="comma-separated: fid, kid, is, mode_score, precision, recall, one_nn")
-    evaluate.add_argument("--num-samples", type=int, default=2000, help="generated (and real) images")
+    evaluate.add_argument("--num-samples", type=int, default=2000, help="generated images (every real image of --split is used)")
     evaluate.add_argument("--features", default="domain", choices=("domain", "fid_inception", "inception"),
                           help="domain: a small classifier trained on the labelled real data (offline; comparable only "
                           "with itself); fid_inception: the FID Inception network with pytorch-fid's published weights "

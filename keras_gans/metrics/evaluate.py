@@ -306,13 +306,18 @@ def evaluate_generator(
             f"{kid_subsets} subsets of {size} per set, from "
             f"{len(kernel_real)} real / {len(kernel_fake)} generated"
         )
+    if want & _PROB_METRICS:
+        src = extractor.prob_source
+        by = f"classifier {getattr(src, 'name', type(src).__name__)}"
     if "is" in want:
         results["is"], results["is_std"] = fake_s.inception_score()
-        notes["is"] = f"{is_splits} splits of {n_fake} generated"
+        notes["is"] = f"{is_splits} splits of {n_fake} generated, {by}"
     if "mode_score" in want:
         marginal = real_p / n_real
         results["mode_score"] = fake_s.mode_score(marginal)
-        notes["mode_score"] = f"all {n_fake} generated, p*(y) of {n_real} real"
+        notes["mode_score"] = (
+            f"all {n_fake} generated, p*(y) of {n_real} real, {by}"
+        )
     if want & {"precision", "recall"}:
         p, r = distances.precision_recall(kernel_real, kernel_fake, pr_k)
         for name, value in (("precision", p), ("recall", r)):

@@ -237,7 +237,7 @@ def test_evaluate_records_every_metrics_protocol():
     assert protocol["kid_subset_size"] == 120
     notes = protocol["metrics"]
     assert set(notes) == {"fid", "kid", "is", "mode_score", "precision", "one_nn_accuracy"}
-    assert notes["is"] == "7 splits of 300 generated"
+    assert notes["is"] == "7 splits of 300 generated, classifier brightness"
     assert notes["kid"].startswith("5 subsets of 120 per set")
     assert "ideal 0.498" in notes["one_nn_accuracy"]
     assert "user-supplied" in protocol["feature_network"]
