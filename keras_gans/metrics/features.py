@@ -64,12 +64,19 @@ def iterate_image_batches(source, num_samples, batch_size=100):
         Arrays of shape `(batch, height, width, channels)`.
     """
     if callable(source) and not isinstance(source, tf.data.Dataset):
-        done = 0
+        done, previous = 0, None
         while done < num_samples:
             n = min(batch_size, num_samples - done)
             x = _to_float_images(source(n))[:n]
             if len(x) == 0:
                 raise ValueError("The generate function returned no images.")
+            if previous is not None and np.array_equal(x, previous[: len(x)]):
+                warnings.warn(
+                    "The generate function returned the same images for two "
+                    "batches: every batch must be new (a fixed seed repeats "
+                    "them; wrap a seeded generate in seeded_sampler)."
+                )
+            previous = x
             done += len(x)
             yield x
         return
