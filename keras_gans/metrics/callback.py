@@ -105,7 +105,7 @@ class MetricsCallback(keras.callbacks.Callback):
     def evaluate(self, epoch=0):
         """Runs `evaluate_generator` on the current model; returns results."""
         if self.seed is None:
-            sample = lambda n: self.model.generate(num_samples=n)  # noqa: E731
+            sample = lambda n: self.model.generate(num_samples=n)
             sample.sampling = "model.generate(batch), unseeded: distinct samples"
         else:
             seed = batch_seed(self.seed, epoch)
@@ -147,7 +147,7 @@ class MetricsCallback(keras.callbacks.Callback):
             notes = results["protocol"].get("metrics", {})
             with self._writer.as_default():
                 for key, value in values.items():
-                    base = key[: -len("_std")] if key.endswith("_std") else key
+                    base = key.removesuffix("_std")
                     tf.summary.write(
                         f"metrics/{key}",
                         tf.constant(value, tf.float32),

@@ -7,8 +7,8 @@ import numpy as np
 from keras_gans.metrics import distances
 from keras_gans.metrics import scores
 from keras_gans.metrics.features import inception_feature_extractor
-from keras_gans.metrics.fid_inception import fid_inception_extractor
 from keras_gans.metrics.features import iterate_image_batches
+from keras_gans.metrics.fid_inception import fid_inception_extractor
 
 METRICS = ("fid", "kid", "is", "mode_score", "precision", "recall", "one_nn")
 _KERNEL_METRICS = {"kid", "precision", "recall", "one_nn"}
@@ -381,9 +381,11 @@ def protocol_line(results):
         f"{protocol.get('feature_network', protocol.get('feature_extractor'))}",
         f"weights {protocol.get('weights', 'unknown')}",
         f"resize {protocol.get('resize', 'unknown')}",
-        f"{protocol.get('num_real_samples')} real "
-        f"({protocol.get('reference_split', 'unspecified')}) / "
-        f"{protocol.get('num_fake_samples')} generated",
+        (
+            f"{protocol.get('num_real_samples')} real "
+            f"({protocol.get('reference_split', 'unspecified')}) / "
+            f"{protocol.get('num_fake_samples')} generated"
+        ),
     ]
     parts += [f"{k}: {v}" for k, v in protocol.get("metrics", {}).items()]
     parts.append(f"comparable with {protocol.get('comparable_with', '?')}")

@@ -21,7 +21,7 @@ import numpy as np
 
 def torch_fid_inception():
     import torch
-    import torch.nn as nn
+    from torch import nn
     import torch.nn.functional as F
 
     class Basic(nn.Module):
