@@ -67,13 +67,15 @@ def _parser():
     evaluate = sub.add_parser("evaluate", help="sample-quality metrics of a run, printed with their protocol")
     evaluate.add_argument("run_dir")
     evaluate.add_argument("--metrics", default="fid,kid,is", help="comma-separated: fid, kid, is, mode_score, precision, recall, one_nn")
-    evaluate.add_argument("--num-samples", type=int, default=2000, help="generated (and real) images")
-    evaluate.add_argument("--features", default="domain", choices=("domain", "inception"),
-                          help="domain: a small classifier trained on the labelled real data (offline); "
-                          "inception: InceptionV3 pool features (downloads ImageNet weights)")
+    evaluate.add_argument("--num-samples", type=int, default=2000, help="generated images (every real image of --split is used)")
+    evaluate.add_argument("--features", default="domain", choices=("domain", "fid_inception", "inception"),
+                          help="domain: a small classifier trained on the labelled real data (offline; comparable only "
+                          "with itself); fid_inception: the FID Inception network with pytorch-fid's published weights "
+                          "(downloaded once; the features of published FIDs); inception: keras.applications InceptionV3 "
+                          "ImageNet weights (NOT comparable with published FID)")
     evaluate.add_argument("--dataset", help="the real data (default: the run's)")
-    evaluate.add_argument("--split", default="test", help="the real data's reference split")
-    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--split", default="test", help="the real data's reference split (all of it is used)")
+    evaluate.add_argument("--seed", type=int, default=0, help="seeds the generated samples (a seed per batch derived from it)")
 
     demo = sub.add_parser("demo", help="train DCGAN on the embedded MNIST digits, offline, in a few minutes")
     demo.add_argument("--out", default="runs/demo")
@@ -342,18 +344,24 @@ def cmd_evaluate(args):
     image_size = run.get("image_size")
     if run["model"] == "pix2pix":
         return _evaluate_pairs(model, dataset, args.split, image_size)
-    real = datasets.load(dataset, split=args.split, batch_size=100, image_size=image_size, shuffle=False)
-    if len(real.element_spec.shape) != 4:
-        raise ValueError(f"evaluate measures image generators; {dataset!r} holds samples of shape {real.element_spec.shape[1:]}.")
-    classifier = None
-    if args.features == "domain" or "is" in args.metrics or "mode_score" in args.metrics:
-        classifier = domain_classifier(dataset, image_size)
+    # Batches of 1, unbatched: every real image of the split counts (load drops a partial last batch).
+    real = datasets.load(dataset, split=args.split, batch_size=1, image_size=image_size, shuffle=False).unbatch()
+    if len(real.element_spec.shape) != 3:
+        raise ValueError(f"evaluate measures image generators; {dataset!r} holds samples of shape {real.element_spec.shape}.")
+    num_real = int(real.reduce(0, lambda count, _: count + 1))
     names = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    classifier = None
+    if args.features == "domain" or "is" in names or "mode_score" in names:
+        classifier = domain_classifier(dataset, image_size)
+    # A new seed per batch, derived from --seed: distinct samples, reproducible.
+    sample = metrics.seeded_sampler(model.generate, args.seed)
+    sample.sampling = f"model.generate(batch, seed=batch_seed({args.seed}, i)) for batch i: distinct samples"
     results = metrics.evaluate_generator(
-        lambda n: model.generate(n, seed=args.seed),
+        sample,
         real,
         metrics=names,
         num_samples=args.num_samples,
+        num_real_samples=num_real,
         features=args.features,
         classifier=classifier,
         reference_split=f"{dataset}:{args.split}",

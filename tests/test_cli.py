@@ -128,3 +128,54 @@ def test_evaluate_a_pix2pix_run_on_held_out_pairs(tmp_path, capsys):
     table = capsys.readouterr().out
     for word in ("l1", "psnr", "ssim", "digits:test", "359 pairs"):
         assert word in table, word
+
+
+def test_evaluate_scores_distinct_samples_with_their_protocol(tmp_path, capsys, monkeypatch):
+    # The evaluator asks for its samples batch by batch; the CLI once passed
+    # `lambda n: model.generate(n, seed=args.seed)`, so every batch was the
+    # same images. Record what the CLI's sampler returns, through cli.main.
+    from keras_gans import metrics
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # the domain classifier cache
+    out = tmp_path / "run"
+    assert run_cli("train", "dcgan", "--dataset", "digits", "--out", out, "--epochs", "1", "--steps-per-epoch", "2",
+                   "--latent-dim", "8", "--verbose", "0") == 0
+    batches = []
+    original = metrics.evaluate_generator
+
+    def recording_evaluate(generate_fn, *args, **kwargs):
+        def recorded(n):
+            images = np.asarray(generate_fn(n))
+            batches.append(images)
+            return images
+
+        recorded.sampling = getattr(generate_fn, "sampling", None)
+        return original(recorded, *args, **kwargs)
+
+    monkeypatch.setattr(metrics, "evaluate_generator", recording_evaluate)
+
+    def evaluate(seed):
+        batches.clear()
+        capsys.readouterr()
+        assert run_cli("evaluate", out, "--metrics", "fid,one_nn", "--num-samples", "250", "--seed", seed) == 0
+        return np.concatenate(batches), capsys.readouterr().out
+
+    scored, table = evaluate(0)
+    assert len(batches) == 3 and len(scored) == 250  # batches of 100, 100, 50
+    flat = scored.reshape(len(scored), -1)
+    assert len(np.unique(flat, axis=0)) == 250, "the evaluated samples repeat"
+    # Reproducible from --seed, and another seed gives other samples.
+    again, _ = evaluate(0)
+    np.testing.assert_array_equal(again, scored)
+    other, _ = evaluate(1)
+    assert not np.array_equal(other, scored)
+    # Every real test digit is scored (359, not the 300 of full batches), and
+    # each metric row says what it was measured on.
+    for words in (
+        "359 real / 250 generated",
+        "250 real vs 250 generated",  # 1-NN on equal-size sets
+        "ideal 0.499",
+        "comparable_with: only results from this same classifier",
+        "distinct samples",
+    ):
+        assert words in table, (words, table)

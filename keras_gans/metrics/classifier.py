@@ -1,5 +1,6 @@
 """Small domain classifiers: offline feature extractors for FID/KID/IS."""
 
+import hashlib
 import os
 import warnings
 
@@ -42,6 +43,24 @@ class DomainClassifier:
 
     def _forward(self, images):
         return tuple(self._dual(images, training=False))
+
+    @property
+    def protocol(self):
+        """What the features are, for evaluation protocols."""
+        digest = hashlib.sha256()
+        for w in self.model.get_weights():
+            digest.update(np.ascontiguousarray(w).tobytes())
+        return {
+            "feature_network": f"domain classifier {self.name!r} (small CNN, "
+            f"{self.feature_dim}-d 'features' layer, {self.num_classes} "
+            "classes)",
+            "weights": f"trained on the real data, sha256 "
+            f"{digest.hexdigest()[:12]}",
+            "resize": self.resize,
+            "comparable_with": "only results from this same classifier "
+            "(same weights) at the same sample counts; not with published "
+            "FID/KID/IS, which use Inception features",
+        }
 
     def features_and_probabilities(self, images):
         """Returns `(features, probabilities)` numpy arrays for `images`."""

@@ -158,10 +158,39 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps=1e-6):
     return float(max(value, 0.0))
 
 
+def warn_if_few_samples(counts, dim, what="FID"):
+    """Warns when a feature set has fewer samples than feature dimensions.
+
+    The covariance of `n < dim` vectors is singular (rank at most `n - 1`),
+    which makes the Fréchet distance strongly biased and unstable.
+
+    Args:
+        counts: Sample counts of the sets, e.g. `(num_real, num_fake)`.
+        dim: Feature dimension.
+        what: Name of the metric for the message.
+
+    Returns:
+        True when a warning was issued.
+    """
+    few = [int(n) for n in counts if int(n) < int(dim)]
+    if not few:
+        return False
+    warnings.warn(
+        f"{what} from {' and '.join(str(int(n)) for n in counts)} samples "
+        f"of {int(dim)}-d features: fewer samples than dimensions, so the "
+        "covariance estimate is singular and the value is biased high and "
+        f"unstable. Use at least {int(dim)} samples per set (published FIDs "
+        "use 50,000 generated images).",
+        stacklevel=3,
+    )
+    return True
+
+
 def frechet_distance_from_features(f1, f2, eps=1e-6):
     """Fréchet distance between Gaussians fitted to two feature sets.
 
-    See `frechet_distance` (Heusel et al. 2017).
+    See `frechet_distance` (Heusel et al. 2017). Warns when a set has fewer
+    samples than feature dimensions (see `warn_if_few_samples`).
 
     Args:
         f1, f2: Feature arrays of shape `(n1, dim)` and `(n2, dim)`.
@@ -177,6 +206,7 @@ def frechet_distance_from_features(f1, f2, eps=1e-6):
     """
     s1 = FeatureStatistics().update(f1)
     s2 = FeatureStatistics().update(f2)
+    warn_if_few_samples((s1.count, s2.count), s1.dim)
     return frechet_distance(
         s1.mean(), s1.covariance(), s2.mean(), s2.covariance(), eps=eps
     )
@@ -198,18 +228,37 @@ def _poly_kernel(a, b, d):
     return cube
 
 
+def kid_subset_size(n1, n2, subset_size=1000, same_set=False):
+    """The KID subset size used for sets of `n1` and `n2` samples.
+
+    `min(subset_size, n1, n2)` (MMD-GAN's protocol needs subsets drawn
+    without replacement within each set); when a set is compared with
+    itself, its two subsets are disjoint halves, so at most `n1 // 2`.
+    """
+    cap = n1 // 2 if same_set else min(n1, n2)
+    return int(min(subset_size, cap))
+
+
 def kid(f1, f2, num_subsets=100, subset_size=1000, seed=0):
     """Kernel Inception Distance (Binkowski et al. 2018, "Demystifying MMD GANs").
 
     Unbiased MMD^2 estimate with the cubic polynomial kernel
     `k(x, y) = (x . y / d + 1)^3`, averaged over `num_subsets` random
-    subsets (drawn without replacement) of `min(subset_size, n1, n2)`
-    samples from each set.
+    subsets, with the protocol of the reference code (MMD-GAN's
+    `polynomial_mmd_averages`): each subset is drawn without replacement
+    within its set, independently for the two sets, of size
+    `min(subset_size, n1, n2)`; a warning says when the requested
+    `subset_size` cannot be met. The unbiased estimator assumes the two
+    sets are independent samples: when `f1` and `f2` are the same array,
+    overlapping subsets would put the same points on both sides (KID of a
+    set with itself would come out negative, about `-2 k(x, x) / n`), so
+    each subset pair is then two disjoint halves of one random permutation
+    (subset size at most `n // 2`) and `kid(x, x)` is about 0.
 
     Args:
         f1, f2: Feature arrays of shape `(n1, dim)` and `(n2, dim)`.
         num_subsets: Number of random subsets.
-        subset_size: Size of each subset.
+        subset_size: Requested size of each subset (1,000 in the paper).
         seed: Seed of the subset sampling.
 
     Returns:
@@ -219,16 +268,43 @@ def kid(f1, f2, num_subsets=100, subset_size=1000, seed=0):
     Example:
 
     >>> rng = np.random.default_rng(0)
-    >>> mean, std = kid(rng.normal(size=(200, 8)), rng.normal(size=(200, 8)))
+    >>> mean, std = kid(rng.normal(size=(2000, 8)), rng.normal(size=(2000, 8)))
     """
     f1, f2 = _as_2d(f1, "f1"), _as_2d(f2, "f2")
+    if f1.shape[1] != f2.shape[1]:
+        raise ValueError(
+            f"KID needs features of one dimension; got {f1.shape[1]} and "
+            f"{f2.shape[1]}."
+        )
     d = f1.shape[1]
-    m = min(f1.shape[0], f2.shape[0], subset_size)
+    same = f1.shape == f2.shape and np.array_equal(f1, f2)
+    m = kid_subset_size(len(f1), len(f2), subset_size, same)
+    if m < 2:
+        raise ValueError(
+            f"KID needs subsets of at least 2 samples; sets of {len(f1)} and "
+            f"{len(f2)} samples give {m}."
+        )
+    if m < subset_size:
+        sizes = (
+            f"one set of {len(f1)} samples compared with itself (two "
+            "disjoint halves)" if same else
+            f"sets of {len(f1)} and {len(f2)} samples"
+        )
+        warnings.warn(
+            f"KID subset size {m} instead of the requested {subset_size}: "
+            f"{sizes}. Values from different subset sizes are not "
+            "comparable (the paper uses 1,000).",
+            stacklevel=2,
+        )
     rng = np.random.default_rng(seed)
     values = np.empty(num_subsets)
     for i in range(num_subsets):
-        x = f1[rng.choice(f1.shape[0], m, replace=False)]
-        y = f2[rng.choice(f2.shape[0], m, replace=False)]
+        if same:
+            order = rng.permutation(len(f1))
+            x, y = f1[order[:m]], f1[order[m : 2 * m]]
+        else:
+            x = f1[rng.choice(f1.shape[0], m, replace=False)]
+            y = f2[rng.choice(f2.shape[0], m, replace=False)]
         # One (m, m) kernel matrix alive at a time.
         values[i] = (
             _offdiag_mean(_poly_kernel(x, x, d))
@@ -287,19 +363,47 @@ def _row_batches(n, batch_size):
         yield slice(start, min(start + batch_size, n))
 
 
-def one_nn_accuracy(x, y, batch_size=256):
+def one_nn_ideal(n, m):
+    """Expected 1-NN accuracy of a perfect generator for sets of `n` and `m`.
+
+    When both sets come from one distribution the pooled samples are
+    exchangeable, so a sample's nearest other sample is in its own set with
+    probability `(own set size - 1) / (n + m - 1)`:
+    `(n (n - 1) + m (m - 1)) / ((n + m) (n + m - 1))`. That is
+    `(n - 1) / (2n - 1)`, just under 0.5, for equal sizes, but 0.77 for 300
+    real against 2,000 generated samples.
+
+    Example:
+
+    >>> round(one_nn_ideal(300, 300), 4)
+    0.4992
+    """
+    n, m = int(n), int(m)
+    return (n * (n - 1) + m * (m - 1)) / ((n + m) * (n + m - 1))
+
+
+def one_nn_accuracy(x, y, batch_size=256, balance=True, seed=0):
     """Leave-one-out 1-nearest-neighbour two-sample test accuracy.
 
     Lopez-Paz & Oquab 2017, "Revisiting Classifier Two-Sample Tests";
     Xu et al. 2018, "An empirical study on evaluation metrics of GANs".
     Each pooled sample is labelled by its set and classified by the label of
-    its nearest other sample. About 0.5 when both sets come from the same
-    distribution, about 1.0 when they are disjoint (below 0.5 signals
-    overfitting/memorisation).
+    its nearest other sample. The two sets should have equal sizes (as in
+    Xu et al.): then it is about 0.5 when both sets come from the same
+    distribution (exactly `one_nn_ideal(n, n) = (n - 1) / (2n - 1)` in
+    expectation), about 1.0 when they are disjoint, below 0.5 when the
+    generated samples copy the real ones. With unequal sizes the chance
+    level moves towards the larger set's share (0.77 for 300 against
+    2,000), so by default the larger set is subsampled (without
+    replacement, seeded) to the size of the smaller.
 
     Args:
         x, y: Arrays of shape `(n, dim)` and `(m, dim)`.
         batch_size: Rows per block of the distance computation.
+        balance: Subsample the larger set to the smaller set's size. With
+            `False` all samples are used; compare the result with
+            `one_nn_ideal(n, m)`, not with 0.5.
+        seed: Seed of the subsampling.
 
     Returns:
         The accuracy as a Python float.
@@ -307,9 +411,16 @@ def one_nn_accuracy(x, y, batch_size=256):
     Example:
 
     >>> rng = np.random.default_rng(0)
-    >>> one_nn_accuracy(rng.normal(size=(100, 2)), rng.normal(size=(100, 2)))
+    >>> one_nn_accuracy(rng.normal(size=(100, 2)), rng.normal(size=(300, 2)))
     """
     x, y = _as_2d(x, "x"), _as_2d(y, "y")
+    if balance and len(x) != len(y):
+        rng = np.random.default_rng(seed)
+        n = min(len(x), len(y))
+        if len(x) > n:
+            x = x[np.sort(rng.choice(len(x), n, replace=False))]
+        else:
+            y = y[np.sort(rng.choice(len(y), n, replace=False))]
     z = np.concatenate([x, y])
     labels = np.concatenate([np.zeros(len(x), bool), np.ones(len(y), bool)])
     correct = 0

@@ -64,12 +64,19 @@ def iterate_image_batches(source, num_samples, batch_size=100):
         Arrays of shape `(batch, height, width, channels)`.
     """
     if callable(source) and not isinstance(source, tf.data.Dataset):
-        done = 0
+        done, previous = 0, None
         while done < num_samples:
             n = min(batch_size, num_samples - done)
             x = _to_float_images(source(n))[:n]
             if len(x) == 0:
                 raise ValueError("The generate function returned no images.")
+            if previous is not None and np.array_equal(x, previous[: len(x)]):
+                warnings.warn(
+                    "The generate function returned the same images for two "
+                    "batches: every batch must be new (a fixed seed repeats "
+                    "them; wrap a seeded generate in seeded_sampler)."
+                )
+            previous = x
             done += len(x)
             yield x
         return
@@ -157,17 +164,37 @@ def _download_inception_weights(include_top):
         ) from e
 
 
+NOT_COMPARABLE = (
+    "NOT comparable with published FID (keras.applications InceptionV3 "
+    "ImageNet weights and TF2 resize, not the FID Inception network of "
+    "TTUR/pytorch-fid: use features='fid_inception')"
+)
+
+
 class InceptionExtractor:
     """InceptionV3 features (and optionally ImageNet probabilities).
 
     Takes images in [-1, 1] (InceptionV3's own input range) of any size
     with 1 or 3 channels; grayscale is repeated to 3 channels and images
     are resized to 299x299 (bilinear). Features are the 2048-d global
-    average pool. Create with `inception_feature_extractor()`.
+    average pool. Create with `inception_feature_extractor()`. Values are
+    not comparable with published FIDs (see `protocol`).
     """
 
     feature_dim = 2048
-    resize = f"{INCEPTION_SIZE}x{INCEPTION_SIZE} bilinear"
+    resize = f"{INCEPTION_SIZE}x{INCEPTION_SIZE} bilinear (tf.image.resize)"
+
+    @property
+    def protocol(self):
+        """What the features are, for evaluation protocols."""
+        return {
+            "feature_network": "keras.applications InceptionV3 "
+            "(2048-d average pool)",
+            "weights": self.name,
+            "resize": self.resize,
+            "comparable_with": "other keras_gans 'inception' results at the "
+            "same sample counts; " + NOT_COMPARABLE,
+        }
 
     def __init__(self, model, with_probabilities, name, batch_size=64):
         self.model = model
@@ -223,10 +250,12 @@ def inception_feature_extractor(weights="imagenet", with_probabilities=False):
     """InceptionV3 feature extractor (Szegedy et al. 2016) for FID/KID/IS.
 
     Uses `keras.applications.InceptionV3` with ImageNet weights; features
-    are the 2048-d average-pool output (as in Heusel et al. 2017). Note
-    that these Keras weights differ from the TF-slim graph of the official
-    FID code, so values are comparable with each other but not with
-    published FIDs.
+    are the 2048-d average-pool output (as in Heusel et al. 2017). These
+    Keras weights (and TF2's bilinear resize) differ from the network of
+    the reference FID code (the 2015-12-05 Inception graph of TTUR, ported
+    as pytorch-fid's `pt_inception-2015-12-05` weights), so the values are
+    comparable with each other but NOT with published FIDs. For those use
+    `fid_inception_extractor()`.
 
     Args:
         weights: `"imagenet"` (downloaded once to `~/.keras/models/`), a

@@ -20,10 +20,13 @@ def _as_probs(probs, name="probs"):
 class ScoreStatistics:
     """Streaming accumulator for the Inception Score and MODE score.
 
-    Sample `i` (in update order) belongs to the contiguous split
-    `i * splits // num_samples`. Per split only the sum of class
-    probabilities and the sum of `sum_c p log p` are kept, so the class
-    probabilities of all samples never need to be held in memory.
+    Splits are contiguous and their boundaries rounded down, as in the
+    reference code (openai/improved-gan): split `s` holds the samples
+    `s * num_samples // splits` to `(s + 1) * num_samples // splits - 1`
+    (in update order). Per split only the sum of class probabilities and
+    the sum of `sum_c p log p` are kept, so the class probabilities of all
+    samples never need to be held in memory. The MODE score uses the sums
+    over all splits (it is defined over all samples).
 
     Args:
         num_samples: Total number of samples that will be added.
@@ -59,7 +62,8 @@ class ScoreStatistics:
         if self._prob_sums is None:
             self._prob_sums = np.zeros((self.splits, p.shape[1]))
         idx = np.arange(self.count, self.count + len(p))
-        split = idx * self.splits // self.num_samples
+        # The split s with s * N // K <= idx < (s + 1) * N // K.
+        split = ((idx + 1) * self.splits - 1) // self.num_samples
         negent = np.sum(p * np.log(p + _EPS), axis=1)
         np.add.at(self._prob_sums, split, p)
         np.add.at(self._negent_sums, split, negent)
@@ -90,14 +94,17 @@ class ScoreStatistics:
         return float(scores.mean()), float(scores.std())
 
     def mode_score(self, real_marginal):
-        """Returns `(mean, std)` of the MODE score given `p*(y)`."""
-        expected_kl, marginals = self._log_scores()
+        """Returns the MODE score over all samples given `p*(y)`."""
+        self._check_complete()
+        marginal = self._prob_sums.sum(axis=0) / self.count
+        expected_kl = self._negent_sums.sum() / self.count - np.sum(
+            marginal * np.log(marginal + _EPS)
+        )
         q = np.asarray(real_marginal, dtype=np.float64)
         kl_marginal = np.sum(
-            marginals * (np.log(marginals + _EPS) - np.log(q + _EPS)), axis=1
+            marginal * (np.log(marginal + _EPS) - np.log(q + _EPS))
         )
-        scores = np.exp(expected_kl - kl_marginal)
-        return float(scores.mean()), float(scores.std())
+        return float(np.exp(expected_kl - kl_marginal))
 
 
 def inception_score(probs, splits=10):
@@ -105,7 +112,9 @@ def inception_score(probs, splits=10):
     Training GANs").
 
     `IS = exp(E_x KL(p(y|x) || p(y)))`, computed on each of `splits`
-    contiguous splits of the samples. It ranges from 1 (all predictions
+    contiguous splits of the samples, with the reference code's boundaries
+    (openai/improved-gan: split `i` is
+    `probs[i * N // splits:(i + 1) * N // splits]`). It ranges from 1 (all predictions
     identical) to `num_classes` (confident predictions using every class
     equally).
 
@@ -126,36 +135,39 @@ def inception_score(probs, splits=10):
     return ScoreStatistics(len(p), splits).update(p).inception_score()
 
 
-def mode_score(probs, real_probs, splits=10):
+def mode_score(probs, real_probs):
     """MODE score (Che et al. 2017, "Mode Regularized Generative Adversarial
     Networks").
 
     `MS = exp(E_x KL(p(y|x) || p(y)) - KL(p(y) || p*(y)))`, where `p(y)` is
     the class marginal of the generated samples and `p*(y)` that of the real
-    data (`real_probs`). This is the form of Xu et al. 2018 ("An empirical
-    study on evaluation metrics of GANs"); writing `p*(y)` in the first term,
-    as in some statements of the paper, reduces algebraically to the
-    Inception Score. It equals the Inception Score times
-    `exp(-KL(p(y) || p*(y)))`, so it penalises generated class frequencies
-    that differ from the real ones (e.g. mode collapse).
+    data (`real_probs`), both over all samples, as the paper defines it (no
+    splits: the score is one number). This is the form of Xu et al. 2018
+    ("An empirical study on evaluation metrics of GANs"); writing `p*(y)` in
+    the first term, as in some statements of the paper, reduces
+    algebraically to the Inception Score. It equals the Inception Score of
+    all samples times `exp(-KL(p(y) || p*(y)))`, so it penalises generated
+    class frequencies that differ from the real ones (e.g. mode collapse).
 
     Args:
         probs: Class probabilities of generated samples,
             `(num_samples, num_classes)`.
         real_probs: Class probabilities of real samples,
             `(num_real, num_classes)`; only their mean is used.
-        splits: Number of splits of the generated samples.
 
     Returns:
-        `(mean, std)` over splits, as Python floats.
+        The MODE score as a Python float.
 
     Example:
 
     >>> probs = np.eye(10)[np.arange(1000) % 10]
-    >>> mode_score(probs, probs)  # ~(10.0, 0.0)
+    >>> mode_score(probs, probs)  # ~10.0
     """
     p = _as_probs(probs)
     real_marginal = _as_probs(real_probs, "real_probs").mean(axis=0)
     if real_marginal.shape[0] != p.shape[1]:
-        raise ValueError("`probs` and `real_probs` have different classes.")
-    return ScoreStatistics(len(p), splits).update(p).mode_score(real_marginal)
+        raise ValueError(
+            f"`probs` has {p.shape[1]} classes but `real_probs` has "
+            f"{real_marginal.shape[0]}."
+        )
+    return ScoreStatistics(len(p), 1).update(p).mode_score(real_marginal)

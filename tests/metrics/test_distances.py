@@ -1,4 +1,5 @@
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -113,7 +114,8 @@ def _poly_mmd2_loop(x, y):
 def test_kid_single_full_subset_matches_loop():
     rng = _rng(5)
     x, y = rng.normal(size=(7, 3)), rng.normal(size=(7, 3)) + 0.5
-    mean, std = D.kid(x, y, num_subsets=1, subset_size=100)
+    with pytest.warns(UserWarning, match="subset size 7 instead of the requested 100"):
+        mean, std = D.kid(x, y, num_subsets=1, subset_size=100)
     assert mean == pytest.approx(_poly_mmd2_loop(x, y), abs=1e-10)
     assert std == 0.0
 
@@ -128,6 +130,47 @@ def test_kid_unbiased_near_zero_for_same_distribution():
     assert abs(same_mean) < 0.05 * diff_mean
     # Seeded: same seed gives the same value.
     assert D.kid(x, y, 5, 100, seed=3) == D.kid(x, y, 5, 100, seed=3)
+
+
+def test_kid_subset_protocol_and_warning():
+    rng = _rng(16)
+    x, y = rng.normal(size=(300, 8)), rng.normal(size=(500, 8))
+    # The reference's subset size is min(requested, n1, n2), with a warning
+    # when the request cannot be met, and none when it can.
+    assert D.kid_subset_size(300, 500, 1000) == 300
+    assert D.kid_subset_size(3000, 5000, 1000) == 1000
+    assert D.kid_subset_size(300, 300, 1000, same_set=True) == 150
+    with pytest.warns(UserWarning, match="subset size 300 instead of the requested 1000"):
+        D.kid(x, y, num_subsets=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        D.kid(x, y, num_subsets=3, subset_size=200)
+    with pytest.raises(ValueError, match="one dimension"):
+        D.kid(x, rng.normal(size=(300, 4)))
+
+
+def test_kid_of_a_set_with_itself_is_about_zero():
+    # Overlapping subsets of one set put the same points on both sides of
+    # the unbiased estimator: kid(x, x) came out about -2 k(x, x) / n.
+    rng = _rng(17)
+    x = rng.normal(size=(600, 32))
+    with pytest.warns(UserWarning, match="compared with itself"):
+        mean, std = D.kid(x, x, num_subsets=50)
+    far, _ = D.kid(x, rng.normal(size=(600, 32)) + 0.3, 20, 300)
+    assert abs(mean) < 3 * std / np.sqrt(50) + 1e-4
+    assert abs(mean) < 0.05 * far
+    # Independent samples of one distribution: about 0 as well.
+    same, same_std = D.kid(x, rng.normal(size=(600, 32)), 50, 300)
+    assert abs(same) < 3 * same_std
+
+
+def test_fid_warns_with_fewer_samples_than_dimensions():
+    rng = _rng(18)
+    with pytest.warns(UserWarning, match="fewer samples than dimensions"):
+        D.frechet_distance_from_features(rng.normal(size=(20, 32)), rng.normal(size=(50, 32)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        D.frechet_distance_from_features(rng.normal(size=(40, 32)), rng.normal(size=(50, 32)))
 
 
 def _gauss_mmd2_loop(x, y, sigma, biased):
@@ -189,6 +232,24 @@ def test_one_nn_accuracy():
     assert D.one_nn_accuracy(x, y + 100.0) == 1.0
     # Memorised copies: every point's nearest neighbour is its twin.
     assert D.one_nn_accuracy(x, x + 1e-6) == 0.0
+
+
+def test_one_nn_accuracy_on_unequal_sets_is_balanced():
+    # 300 real against 2,000 generated from the same distribution: the
+    # pooled test's chance level is 0.77, not the documented 0.5, unless the
+    # larger set is subsampled to the smaller's size.
+    rng = _rng(19)
+    x, y = rng.normal(size=(300, 2)), rng.normal(size=(2000, 2))
+    assert D.one_nn_ideal(300, 2000) == pytest.approx(
+        (300 * 299 + 2000 * 1999) / (2300 * 2299)
+    )
+    assert D.one_nn_ideal(300, 300) == pytest.approx(299 / 599)
+    unbalanced = D.one_nn_accuracy(x, y, balance=False)
+    assert abs(unbalanced - D.one_nn_ideal(300, 2000)) < 0.03
+    balanced = D.one_nn_accuracy(x, y)
+    assert abs(balanced - 0.5) < 0.05
+    assert D.one_nn_accuracy(x, y, seed=1) != balanced  # seeded subsample
+    assert D.one_nn_accuracy(y, x) == pytest.approx(balanced, abs=0.05)
 
 
 # ---------------------------------------------------------- Wasserstein

@@ -155,3 +155,15 @@ def test_domain_classifier_train_cache_and_reload(tmp_path, monkeypatch):
                 train.map(lambda x, y: (tf.tile(x, [1, 1, 3]), y)),
                 num_classes=2, cache_dir=str(tmp_path), name="topbottom",
             )
+
+
+def test_repeated_generated_batches_are_flagged():
+    images = np.random.default_rng(0).uniform(-1, 1, (10, 4, 4, 1))
+    with pytest.warns(UserWarning, match="same images for two batches"):
+        list(iterate_image_batches(lambda n: images[:n], 30, batch_size=10))
+
+
+def test_keras_inception_is_labelled_not_comparable_with_published_fid():
+    extractor = InceptionExtractor(None, with_probabilities=False, name="inception_v3_keras_imagenet")
+    assert "NOT comparable with published FID" in extractor.protocol["comparable_with"]
+    assert extractor.protocol["resize"].startswith("299x299 bilinear")

@@ -47,20 +47,64 @@ def test_inception_score_bounds_and_streaming():
 def test_mode_score():
     good = _one_hot(np.arange(1000) % 10)
     real = _one_hot(np.arange(500) % 10)
-    assert mode_score(good, real)[0] == pytest.approx(10.0, rel=1e-6)
+    assert mode_score(good, real) == pytest.approx(10.0, rel=1e-6)
     # Collapse to one class: IS = 1, KL(p(y) || p*(y)) = log 10.
     collapsed = _one_hot(np.zeros(1000, int))
-    assert mode_score(collapsed, real)[0] == pytest.approx(0.1, rel=1e-6)
+    assert mode_score(collapsed, real) == pytest.approx(0.1, rel=1e-6)
     # Half of the classes: IS = 5, penalised by exp(-log 2).
     half = _one_hot(np.arange(1000) % 5)
     assert inception_score(half)[0] == pytest.approx(5.0, rel=1e-6)
-    assert mode_score(half, real)[0] == pytest.approx(2.5, rel=1e-6)
+    assert mode_score(half, real) == pytest.approx(2.5, rel=1e-6)
     # Matching a non-uniform real marginal is not penalised.
-    assert mode_score(half, _one_hot(np.arange(50) % 5))[0] == pytest.approx(
+    assert mode_score(half, _one_hot(np.arange(50) % 5)) == pytest.approx(
         5.0, rel=1e-6
     )
     with pytest.raises(ValueError):
         mode_score(good, _one_hot(np.arange(10) % 3, 3))
+
+
+def _improved_gan_inception_score(preds, splits):
+    """openai/improved-gan's split loop (boundaries rounded down)."""
+    scores = []
+    n = preds.shape[0]
+    for i in range(splits):
+        part = preds[(i * n // splits) : ((i + 1) * n // splits), :]
+        kl = part * (np.log(part) - np.log(np.mean(part, 0, keepdims=True)))
+        scores.append(np.exp(np.mean(np.sum(kl, 1))))
+    return np.mean(scores), np.std(scores)
+
+
+@pytest.mark.parametrize("n, splits", [(105, 10), (503, 7), (1000, 10), (19, 4)])
+def test_inception_score_splits_as_the_reference(n, splits):
+    probs = np.random.default_rng(n).dirichlet(np.full(6, 0.4), size=n)
+    mean, std = inception_score(probs, splits=splits)
+    ref_mean, ref_std = _improved_gan_inception_score(probs, splits)
+    assert mean == pytest.approx(ref_mean, rel=1e-10)
+    assert std == pytest.approx(ref_std, rel=1e-10)
+    stats = ScoreStatistics(n, splits)
+    for chunk in np.array_split(probs, 3):
+        stats.update(chunk)
+    assert stats.inception_score() == pytest.approx((ref_mean, ref_std), rel=1e-10)
+
+
+def test_mode_score_is_over_all_samples():
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.full(5, 0.5), size=400)
+    real = rng.dirichlet(np.full(5, 2.0), size=300)
+    p_y, p_star = probs.mean(0), real.mean(0)
+    expected_kl = np.mean(np.sum(probs * (np.log(probs) - np.log(p_y)), 1))
+    kl_marginals = np.sum(p_y * (np.log(p_y) - np.log(p_star)))
+    value = mode_score(probs, real)
+    assert isinstance(value, float)
+    assert value == pytest.approx(np.exp(expected_kl - kl_marginals), rel=1e-9)
+    # = the Inception Score of all samples, penalised by the marginals' KL.
+    assert value == pytest.approx(
+        inception_score(probs, splits=1)[0] * np.exp(-kl_marginals), rel=1e-9
+    )
+    stats = ScoreStatistics(400, splits=10)
+    for chunk in np.array_split(probs, 7):
+        stats.update(chunk)
+    assert stats.mode_score(p_star) == pytest.approx(value, rel=1e-9)
 
 
 # ------------------------------------------------------------ mixtures
