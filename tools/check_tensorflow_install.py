@@ -6,8 +6,10 @@ the same `tensorflow/` import folder (tensorflow-cpu, tensorflow-intel,
 tf-nightly, ...) makes pip install it beside `tensorflow`, overwriting the GPU
 build. This script builds a stand-in `tensorflow` wheel (metadata only, no
 code, a few hundred bytes), installs it into a scratch virtualenv, asks pip
-what `pip install --dry-run` of this project (and of each user-facing extra)
-would install, and fails if the plan holds any TensorFlow distribution.
+what `pip install --dry-run` of this project with its extras would install,
+and fails if the plan holds any TensorFlow distribution. With `--cpu` it does
+the same in a virtualenv made as tools/cpu_tensorflow.py makes this project's
+own (CPU wheel and a `tensorflow` standing for it).
 
 Run from the repository root (`.ci/run` does):
 
@@ -49,23 +51,23 @@ TENSORFLOW_DISTRIBUTIONS = {
     "tf-nightly-intel",
     "tf-nightly-macos",
 }
-# The extras a user may ask for (the `cpu` extra is this project's own CI
-# wheel choice and is meant to install tensorflow-cpu, so it is not checked).
-USER_EXTRAS = ("", "tensorboard", "dev")
+# The extras, all checked in one dry run (a TensorFlow distribution planned for
+# the base requirements is planned with extras too).
+EXTRAS = "tensorboard,dev"
 
 
 def normalize(name):
     return name.lower().replace("_", "-").replace(".", "-")
 
 
-def build_wheel(directory, name, version, requires=()):
+def build_wheel(directory, name, version, requires=(), summary="stand-in distribution for an install check (no code)"):
     """A metadata-only wheel `name==version` (installs no module); returns its path."""
     dist = name.replace("-", "_")
     info = f"{dist}-{version}.dist-info"
     files = {
         f"{info}/METADATA": "Metadata-Version: 2.1\n"
         f"Name: {name}\nVersion: {version}\n"
-        "Summary: stand-in distribution for an install check (no code)\n"
+        f"Summary: {summary}\n"
         + "".join(f"Requires-Dist: {r}\n" for r in requires),
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: keras_gans-tools\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
@@ -90,47 +92,72 @@ def run(cmd, **kwargs):
     return result
 
 
-def planned_installs(python, project, extra, workdir):
-    """{name: version} that `pip install --dry-run project[extra]` would install."""
-    report = os.path.join(workdir, f"report-{extra or 'base'}.json")
-    target = f"{project}[{extra}]" if extra else project
+def planned_installs(python, project, extras, workdir):
+    """{name: version} that `pip install --dry-run project[extras]` would install."""
+    report = os.path.join(workdir, f"report-{os.path.basename(os.path.dirname(python))}.json")
+    target = f"{project}[{extras}]" if extras else project
     run([python, "-m", "pip", "install", "--quiet", "--dry-run", "--report", report, target])
     with open(report) as f:
         items = json.load(f)["install"]
     return {normalize(item["metadata"]["name"]): item["metadata"]["version"] for item in items}
 
 
+def check(python, project, extras, workdir, where):
+    """A dry-run install of project[extras]; returns the failures."""
+    plan = planned_installs(python, project, extras, workdir)
+    swapped = sorted(f"{n}=={v}" for n, v in plan.items() if n in TENSORFLOW_DISTRIBUTIONS)
+    label = f"{where}: keras-gans[{extras}]" if extras else f"{where}: keras-gans"
+    print(f"{label}: {len(plan)} distributions planned; TensorFlow distributions among them: "
+          f"{', '.join(swapped) or 'none'}")
+    return [f"{label} would install {', '.join(swapped)}"] if swapped else []
+
+
+def scratch_venv(workdir, name, wheels):
+    """A virtualenv holding only `wheels` (installed offline); returns its python."""
+    venv = os.path.join(workdir, name)
+    run([sys.executable, "-m", "venv", venv])
+    python = os.path.join(venv, "bin", "python")
+    run([python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", *wheels])
+    return python
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", default=".", help="the project to install (default: the current folder)")
     parser.add_argument("--tensorflow-version", default="2.21.0", help="the stand-in tensorflow's version")
-    parser.add_argument("--extras", default=",".join(USER_EXTRAS), help="extras to check (comma-separated; empty: none)")
+    parser.add_argument("--extras", default=EXTRAS, help="extras to install (comma-separated; empty: none)")
+    parser.add_argument("--cpu", action="store_true",
+                        help="also check a virtualenv made as tools/cpu_tensorflow.py makes this project's own "
+                        "(one more minute; `make install` verifies its own venv anyway)")
     args = parser.parse_args(argv)
     start = time.time()
     project = os.path.abspath(args.project)
+    version = args.tensorflow_version
     with tempfile.TemporaryDirectory(prefix="tf-install-check-") as workdir:
-        venv = os.path.join(workdir, "venv")
-        run([sys.executable, "-m", "venv", venv])
-        python = os.path.join(venv, "bin", "python")
-        wheel = build_wheel(workdir, "tensorflow", args.tensorflow_version)
-        run([python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", wheel])
+        wheels = os.path.join(workdir, "wheels")
+        os.makedirs(os.path.join(wheels, "shim"))
+        # 1. A user's machine: the `tensorflow` distribution (Colab's GPU build).
+        scenarios = {"beside tensorflow": [build_wheel(wheels, "tensorflow", version)]}
+        if args.cpu:
+            # 2. This project's virtualenv as tools/cpu_tensorflow.py makes it:
+            # tensorflow-cpu plus the metadata-only `tensorflow` standing for it.
+            scenarios["make's CPU venv"] = [
+                build_wheel(wheels, "tensorflow-cpu", version),
+                build_wheel(os.path.join(wheels, "shim"), "tensorflow", version, requires=[f"tensorflow-cpu=={version}"]),
+            ]
+
         failures = []
-        for extra in args.extras.split(","):
-            plan = planned_installs(python, project, extra.strip(), workdir)
-            swapped = sorted(f"{n}=={v}" for n, v in plan.items() if n in TENSORFLOW_DISTRIBUTIONS)
-            label = f"keras-gans[{extra}]" if extra else "keras-gans"
-            if swapped:
-                failures.append(f"{label}: would install {', '.join(swapped)}")
-            print(f"{label}: {len(plan)} distributions planned; TensorFlow distributions among them: "
-                  f"{', '.join(swapped) or 'none'}")
-    print(f"({time.time() - start:.0f} s, stand-in tensorflow=={args.tensorflow_version})")
+        for where, installed in scenarios.items():
+            python = scratch_venv(workdir, where.split()[0].replace("'", ""), installed)
+            failures += check(python, project, args.extras, workdir, where)
+    print(f"({time.time() - start:.0f} s, stand-in tensorflow=={version})")
     if failures:
-        print("FAIL: installing keras_gans beside an installed `tensorflow` would change the TensorFlow build:")
+        print("FAIL: installing keras_gans would change the installed TensorFlow build:")
         for line in failures:
             print("  " + line)
         print("Require `tensorflow` (which any TensorFlow build's environment satisfies), not tensorflow-cpu & co.")
         return 1
-    print("OK: no other TensorFlow distribution would be installed beside `tensorflow`.")
+    print("OK: no other TensorFlow distribution would be installed beside the installed one.")
     return 0
 
 
