@@ -1,4 +1,4 @@
-"""The `keras-gans` command line: list, train, sample, demo.
+"""The `keras-gans` command line: list, train, sample, export, evaluate, demo, seqgan.
 
 A run directory holds everything of one training run:
 
@@ -80,6 +80,10 @@ def _parser():
     evaluate.add_argument("--split", default="test", help="the real data's reference split")
     evaluate.add_argument("--seed", type=int, default=0)
 
+    from keras_gans import seqgan_cli
+
+    seqgan_cli.add_parser(sub)
+
     demo = sub.add_parser("demo", help="train DCGAN on the embedded digits, offline, in a few minutes")
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--export-dir", default="exported/demo")
@@ -92,9 +96,18 @@ DEMO_EPOCHS = 60
 
 
 def main(argv=None):
+    from keras_gans import seqgan_cli
+
     args = _parser().parse_args(argv)
     try:
+        # SeqGAN trains on token sequences in three phases: its own subcommand.
+        if args.command == "train" and args.model == "seqgan":
+            return seqgan_cli.train(seqgan_cli.from_train_args(args))
+        if args.command in ("sample", "evaluate") and seqgan_cli.is_seqgan_run(args.run_dir):
+            args.temperature, args.out = 1.0, getattr(args, "out", None)
+            return getattr(seqgan_cli, args.command)(args)
         commands = {
+            "seqgan": seqgan_cli.main,
             "list": cmd_list,
             "train": cmd_train,
             "sample": cmd_sample,
@@ -120,6 +133,8 @@ def cmd_list(args):
     print("  embedded, offline: " + ", ".join(datasets.available()))
     print("  any TFDS image dataset (mnist, fashion_mnist, cifar10, celeb_a, ...; downloads once)")
     print("  a folder of images")
+    print("text (keras-gans seqgan train --data FILE|oracle):")
+    print("  seqgan       SeqGAN, policy gradient with Monte Carlo rollouts (Yu et al. 2017)")
     return 0
 
 
