@@ -37,25 +37,35 @@ def add_parser(sub):
     train.add_argument("--data", default=ORACLE, help="a UTF-8 text file, or 'oracle' (the paper's synthetic LSTM)")
     train.add_argument("--out", required=True, help="the run directory")
     train.add_argument("--level", choices=("word", "char"), default="word", help="text: tokens are words or characters")
-    train.add_argument("--unit", choices=("line", "sentence"), default="line", help="text: one text per line or sentence")
+    train.add_argument(
+        "--unit", choices=("line", "sentence"), default="line", help="text: one text per line or sentence"
+    )
     train.add_argument("--seq-len", type=int, default=20, help="tokens per sequence (text: <end> included)")
     train.add_argument("--max-vocab", type=int, default=5000, help="text: vocabulary cap, special tokens included")
     train.add_argument("--vocab-size", type=int, default=5000, help="oracle: its vocabulary")
     train.add_argument("--num-sequences", type=int, default=10_000, help="oracle: its training sequences")
     train.add_argument("--embedding-dim", type=int, default=32, help="G's embedding size (and the oracle's)")
     train.add_argument("--hidden-dim", type=int, default=32, help="G's LSTM size (and the oracle's)")
-    train.add_argument("--small-discriminator", action="store_true",
-                       help="a small text CNN (embedding 8, widths 1-3, 8 filters each) instead of the paper's")
+    train.add_argument(
+        "--small-discriminator",
+        action="store_true",
+        help="a small text CNN (embedding 8, widths 1-3, 8 filters each) instead of the paper's",
+    )
     train.add_argument("--mle-epochs", type=int, default=50, help="maximum-likelihood pretraining epochs of G")
     train.add_argument("--d-pretrain-epochs", type=int, default=3, help="pretraining epochs of D")
     train.add_argument("--rounds", type=int, default=200, help="adversarial rounds (one batch each)")
     train.add_argument("--rollouts", type=int, default=16, help="Monte Carlo completions per prefix (N)")
     train.add_argument("--discriminator-steps", type=int, default=5, help="D updates per round")
-    train.add_argument("--d-learning-rate", type=float, default=1e-4, help="D's Adam learning rate (G: Adam(1e-2), clip 5)")
+    train.add_argument(
+        "--d-learning-rate", type=float, default=1e-4, help="D's Adam learning rate (G: Adam(1e-2), clip 5)"
+    )
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--tensorboard", action="store_true",
-                       help="log the adversarial rounds to OUT/tensorboard (needs keras-gans[tensorboard])")
+    train.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="log the adversarial rounds to OUT/tensorboard (needs keras-gans[tensorboard])",
+    )
     train.add_argument("--verbose", type=int, default=2, help="0 silent, 1 progress bar, 2 one line per epoch")
 
     sample = actions.add_parser("sample", help="print and write samples of a SeqGAN run")
@@ -67,7 +77,12 @@ def add_parser(sub):
 
     evaluate = actions.add_parser("evaluate", help="BLEU against held-out text, or NLL-oracle")
     evaluate.add_argument("run_dir")
-    evaluate.add_argument("--num-samples", type=int, default=None, help="generated sequences (default 500 for BLEU, 10,000 for NLL-oracle)")
+    evaluate.add_argument(
+        "--num-samples",
+        type=int,
+        default=None,
+        help="generated sequences (default 500 for BLEU, 10,000 for NLL-oracle)",
+    )
     evaluate.add_argument("--seed", type=int, default=0)
     return seqgan
 
@@ -91,11 +106,18 @@ def from_train_args(args):
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers(dest="command"))
     mapped = parser.parse_args(["seqgan", "train", "--data", args.dataset or ORACLE, "--out", str(args.out)])
-    mapped.rounds, mapped.batch_size, mapped.seed, mapped.verbose = args.epochs, args.batch_size, args.seed, args.verbose
+    mapped.rounds, mapped.batch_size, mapped.seed, mapped.verbose = (
+        args.epochs,
+        args.batch_size,
+        args.seed,
+        args.verbose,
+    )
     mapped.tensorboard = getattr(args, "tensorboard", False)
     for option in ("loss", "latent_dim", "image_size", "ema_decay", "steps_per_epoch", "resume"):
         if getattr(args, option, None):
-            raise ValueError(f"--{option.replace('_', '-')} does not apply to seqgan; see `keras-gans seqgan train --help`.")
+            raise ValueError(
+                f"--{option.replace('_', '-')} does not apply to seqgan; see `keras-gans seqgan train --help`."
+            )
     return mapped
 
 
@@ -116,12 +138,22 @@ def load_data(run):
 
     if run["data"] == ORACLE:
         oracle = text_data.oracle(
-            vocab_size=run["vocab_size"], seq_len=run["seq_len"], embedding_dim=run["embedding_dim"],
-            hidden_dim=run["hidden_dim"], num_sequences=run["num_sequences"], seed=ORACLE_SEED,
+            vocab_size=run["vocab_size"],
+            seq_len=run["seq_len"],
+            embedding_dim=run["embedding_dim"],
+            hidden_dim=run["hidden_dim"],
+            num_sequences=run["num_sequences"],
+            seed=ORACLE_SEED,
         )
         return oracle, None
-    data = text_data.text_file(run["data"], level=run["level"], unit=run["unit"], seq_len=run["seq_len"],
-                               max_vocab=run["max_vocab"], seed=run["seed"])
+    data = text_data.text_file(
+        run["data"],
+        level=run["level"],
+        unit=run["unit"],
+        seq_len=run["seq_len"],
+        max_vocab=run["max_vocab"],
+        seed=run["seed"],
+    )
     return data, data.tokenizer
 
 
@@ -146,13 +178,22 @@ def train(args):
     data, tokenizer = load_data(run)
     sequences = data.sequences if tokenizer is None else data.train
     if len(sequences) < args.batch_size:
-        raise ValueError(f"{args.data}: {len(sequences)} training sequences, fewer than --batch-size {args.batch_size}.")
-    print(f"{args.data}: {len(sequences)} training sequences of {data.seq_len} tokens, vocabulary {data.vocab_size}",
-          flush=True)
+        raise ValueError(
+            f"{args.data}: {len(sequences)} training sequences, fewer than --batch-size {args.batch_size}."
+        )
+    print(
+        f"{args.data}: {len(sequences)} training sequences of {data.seq_len} tokens, vocabulary {data.vocab_size}",
+        flush=True,
+    )
     small = dict(embedding_dim=8, filter_widths=(1, 2, 3), filter_counts=(8, 8, 8)) if args.small_discriminator else {}
     model = SeqGAN(
-        text_networks.lstm_generator(data.vocab_size, args.embedding_dim, args.hidden_dim, data.seq_len,
-                                     start_token=tokenizer.pad_id if tokenizer else 0),
+        text_networks.lstm_generator(
+            data.vocab_size,
+            args.embedding_dim,
+            args.hidden_dim,
+            data.seq_len,
+            start_token=tokenizer.pad_id if tokenizer else 0,
+        ),
         text_networks.text_cnn_discriminator(data.vocab_size, data.seq_len, **small),
         seq_len=data.seq_len,
         rollouts=args.rollouts,
@@ -177,8 +218,13 @@ def train(args):
         callbacks.LossCurve(os.path.join(args.out, "loss_curve.png")),
     ]
     if args.tensorboard:
-        cbs.append(callbacks.GANTensorBoard(os.path.join(args.out, "tensorboard"), num_samples=8,
-                                            sample_fn=lambda m, n, seed: _decode(m.generate(n, seed=seed), tokenizer)))
+        cbs.append(
+            callbacks.GANTensorBoard(
+                os.path.join(args.out, "tensorboard"),
+                num_samples=8,
+                sample_fn=lambda m, n, seed: _decode(m.generate(n, seed=seed), tokenizer),
+            )
+        )
     model.fit(dataset.repeat(), epochs=args.rounds, steps_per_epoch=1, callbacks=cbs, verbose=args.verbose)
     model.save(os.path.join(args.out, CHECKPOINT))
     samples = _write_samples(model, tokenizer, os.path.join(args.out, "samples.txt"), 10, seed=0)
@@ -232,9 +278,11 @@ def evaluate(args):
         print("metric      value")
         print(f"nll_oracle  {score:.4f}")
         print("protocol:")
-        print(f"  {num_samples} samples (seed {args.seed}) scored by the oracle LSTM (vocabulary {run['vocab_size']}, "
-              f"length {run['seq_len']}, seed {ORACLE_SEED}); nats per token, lower is better "
-              "(paper, table 1: random 10.310, MLE 9.038, SeqGAN 8.736)")
+        print(
+            f"  {num_samples} samples (seed {args.seed}) scored by the oracle LSTM (vocabulary {run['vocab_size']}, "
+            f"length {run['seq_len']}, seed {ORACLE_SEED}); nats per token, lower is better "
+            "(paper, table 1: random 10.310, MLE 9.038, SeqGAN 8.736)"
+        )
         return 0
     num_samples = args.num_samples or 500
     samples = model.generate(num_samples, seed=args.seed)
@@ -242,6 +290,8 @@ def evaluate(args):
     for order in (2, 3, 4):
         print(f"bleu{order}   {data.bleu(samples, max_order=order):.4f}")
     print("protocol:")
-    print(f"  {num_samples} samples (seed {args.seed}) against the {len(data.test)} held-out sequences of "
-          f"{run['data']} ({run['level']} level, the run's split); higher is better")
+    print(
+        f"  {num_samples} samples (seed {args.seed}) against the {len(data.test)} held-out sequences of "
+        f"{run['data']} ({run['level']} level, the run's split); higher is better"
+    )
     return 0

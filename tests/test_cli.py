@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import keras
-import numpy as np
 
 from keras_gans import cli
 

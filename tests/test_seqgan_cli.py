@@ -7,9 +7,27 @@ import pytest
 from keras_gans import cli, seqgan_cli
 from tests import harness
 
-TINY = ["--embedding-dim", "8", "--hidden-dim", "8", "--small-discriminator", "--mle-epochs", "1",
-        "--d-pretrain-epochs", "1", "--rounds", "2", "--rollouts", "2", "--discriminator-steps", "1",
-        "--batch-size", "16", "--verbose", "0"]
+TINY = [
+    "--embedding-dim",
+    "8",
+    "--hidden-dim",
+    "8",
+    "--small-discriminator",
+    "--mle-epochs",
+    "1",
+    "--d-pretrain-epochs",
+    "1",
+    "--rounds",
+    "2",
+    "--rollouts",
+    "2",
+    "--discriminator-steps",
+    "1",
+    "--batch-size",
+    "16",
+    "--verbose",
+    "0",
+]
 WORDS = ["the", "a", "dog", "cat", "bird", "saw", "liked", "ran", "slept", "near", "tree", "house"]
 
 
@@ -66,8 +84,22 @@ def test_oracle_nll(tmp_path, capsys):
 
 
 def test_train_seqgan_maps_to_seqgan_train(tmp_path):
-    args = cli._parser().parse_args(["train", "seqgan", "--dataset", "oracle", "--out", str(tmp_path), "--epochs", "7",
-                                     "--batch-size", "32", "--seed", "3"])
+    args = cli._parser().parse_args(
+        [
+            "train",
+            "seqgan",
+            "--dataset",
+            "oracle",
+            "--out",
+            str(tmp_path),
+            "--epochs",
+            "7",
+            "--batch-size",
+            "32",
+            "--seed",
+            "3",
+        ]
+    )
     mapped = seqgan_cli.from_train_args(args)
     assert (mapped.data, mapped.rounds, mapped.batch_size, mapped.seed) == ("oracle", 7, 32, 3)
     args.latent_dim = 8

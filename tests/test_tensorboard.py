@@ -31,8 +31,12 @@ def test_losses_learning_rates_samples_and_metrics(tmp_path):
     # values must be each optimizer's own, evaluated at the step.
     g_schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=1, decay_rate=0.5)
     model.compile(d_optimizer=keras.optimizers.Adam(4e-4), g_optimizer=keras.optimizers.Adam(g_schedule))
-    board = callbacks.GANTensorBoard(str(tmp_path), update_freq=1, num_samples=4,
-                                     metrics_fn=lambda m: {"mean_pixel": float(np.mean(m.generate(8, seed=0)))})
+    board = callbacks.GANTensorBoard(
+        str(tmp_path),
+        update_freq=1,
+        num_samples=4,
+        metrics_fn=lambda m: {"mean_pixel": float(np.mean(m.generate(8, seed=0)))},
+    )
     model.fit(data, epochs=2, steps_per_epoch=3, callbacks=[board], verbose=0)
 
     scalars, others = read_events(tmp_path)
@@ -66,8 +70,9 @@ def test_text_samples_and_resume_step(tmp_path):
 
 
 def test_bad_update_freq():
-    harness.assert_clear_error(lambda: callbacks.GANTensorBoard("x", update_freq=0), "update_freq", "'epoch'",
-                               error=ValueError)
+    harness.assert_clear_error(
+        lambda: callbacks.GANTensorBoard("x", update_freq=0), "update_freq", "'epoch'", error=ValueError
+    )
 
 
 def test_missing_tensorboard_says_how_to_install(monkeypatch):
@@ -81,9 +86,27 @@ def test_cli_train_tensorboard(tmp_path, capsys):
     from keras_gans import cli
 
     out = tmp_path / "run"
-    argv = ["train", "dcgan", "--dataset", "digits", "--out", out, "--epochs", "1", "--batch-size", "16",
-            "--steps-per-epoch", "2", "--latent-dim", "8", "--verbose", "0", "--tensorboard",
-            "--tensorboard-update-freq", "1"]
+    argv = [
+        "train",
+        "dcgan",
+        "--dataset",
+        "digits",
+        "--out",
+        out,
+        "--epochs",
+        "1",
+        "--batch-size",
+        "16",
+        "--steps-per-epoch",
+        "2",
+        "--latent-dim",
+        "8",
+        "--verbose",
+        "0",
+        "--tensorboard",
+        "--tensorboard-update-freq",
+        "1",
+    ]
     assert cli.main([str(a) for a in argv]) == 0
     assert f"tensorboard --logdir {out / 'tensorboard'}" in capsys.readouterr().out
     scalars, others = read_events(out / "tensorboard")

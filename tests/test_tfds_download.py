@@ -37,7 +37,12 @@ def stub_download(tmp_path, monkeypatch):
     monkeypatch.setattr(mnist, "_TEST_EXAMPLES", TEST)
     train_images, train_labels = _write_idx(tmp_path, TRAIN, 0)
     test_images, test_labels = _write_idx(tmp_path, TEST, 100)
-    files = {"train_data": train_images, "train_labels": train_labels, "test_data": test_images, "test_labels": test_labels}
+    files = {
+        "train_data": train_images,
+        "train_labels": train_labels,
+        "test_data": test_images,
+        "test_labels": test_labels,
+    }
     requested = []
 
     def download_and_extract(self, url_or_urls):
@@ -60,7 +65,9 @@ def test_mnist_downloads_and_prepares_offline_up_to_the_network(tmp_path, stub_d
     assert sorted(pixel.tolist()) == list(range(TRAIN))
     assert (labels.numpy() == pixel % 10).all()
     test = next(iter(datasets.load("mnist", split="test", batch_size=TEST, shuffle=False, data_dir=data_dir)))
-    assert sorted(np.round((test.numpy()[:, 0, 0, 0] + 1.0) * 127.5).astype(int).tolist()) == list(range(100, 100 + TEST))
+    assert sorted(np.round((test.numpy()[:, 0, 0, 0] + 1.0) * 127.5).astype(int).tolist()) == list(
+        range(100, 100 + TEST)
+    )
     # Prepared once: loading again does not download.
     stub_download.clear()
     datasets.load("mnist", batch_size=8, data_dir=data_dir)
@@ -78,8 +85,12 @@ def test_a_missing_module_is_named_not_called_offline(monkeypatch):
     # What TFDS 4.9.10 raised on a fresh machine before importlib_resources was declared.
     missing = ModuleNotFoundError("No module named 'importlib_resources'", name="importlib_resources")
     monkeypatch.setattr(tfds, "load", _raise(missing))
-    e = harness.assert_clear_error(lambda: datasets.load("mnist", batch_size=8), "importlib_resources",
-                                   "pip install importlib_resources", error=RuntimeError)
+    e = harness.assert_clear_error(
+        lambda: datasets.load("mnist", batch_size=8),
+        "importlib_resources",
+        "pip install importlib_resources",
+        error=RuntimeError,
+    )
     assert "network" not in str(e)
 
 
@@ -88,13 +99,15 @@ def test_a_network_failure_says_offline(monkeypatch):
 
     refused = requests.exceptions.ConnectionError("Failed to resolve 'storage.googleapis.com'")
     monkeypatch.setattr(tfds, "load", _raise(refused))
-    e = harness.assert_clear_error(lambda: datasets.load("mnist", batch_size=8), "needs the network", "digits",
-                                   error=RuntimeError)
+    e = harness.assert_clear_error(
+        lambda: datasets.load("mnist", batch_size=8), "needs the network", "digits", error=RuntimeError
+    )
     assert "storage.googleapis.com" in str(e)
 
 
 def test_other_failures_are_reported_as_they_are(monkeypatch):
     monkeypatch.setattr(tfds, "load", _raise(PermissionError("[Errno 13] Permission denied: '/data'")))
-    e = harness.assert_clear_error(lambda: datasets.load("mnist", batch_size=8), "PermissionError", "/data",
-                                   error=RuntimeError)
+    e = harness.assert_clear_error(
+        lambda: datasets.load("mnist", batch_size=8), "PermissionError", "/data", error=RuntimeError
+    )
     assert "network" not in str(e)

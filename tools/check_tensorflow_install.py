@@ -67,8 +67,7 @@ def build_wheel(directory, name, version, requires=(), summary="stand-in distrib
     files = {
         f"{info}/METADATA": "Metadata-Version: 2.1\n"
         f"Name: {name}\nVersion: {version}\n"
-        f"Summary: {summary}\n"
-        + "".join(f"Requires-Dist: {r}\n" for r in requires),
+        f"Summary: {summary}\n" + "".join(f"Requires-Dist: {r}\n" for r in requires),
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: keras_gans-tools\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = []
@@ -107,8 +106,10 @@ def check(python, project, extras, workdir, where):
     plan = planned_installs(python, project, extras, workdir)
     swapped = sorted(f"{n}=={v}" for n, v in plan.items() if n in TENSORFLOW_DISTRIBUTIONS)
     label = f"{where}: keras-gans[{extras}]" if extras else f"{where}: keras-gans"
-    print(f"{label}: {len(plan)} distributions planned; TensorFlow distributions among them: "
-          f"{', '.join(swapped) or 'none'}")
+    print(
+        f"{label}: {len(plan)} distributions planned; TensorFlow distributions among them: "
+        f"{', '.join(swapped) or 'none'}"
+    )
     return [f"{label} would install {', '.join(swapped)}"] if swapped else []
 
 
@@ -126,9 +127,12 @@ def main(argv=None):
     parser.add_argument("--project", default=".", help="the project to install (default: the current folder)")
     parser.add_argument("--tensorflow-version", default="2.21.0", help="the stand-in tensorflow's version")
     parser.add_argument("--extras", default=EXTRAS, help="extras to install (comma-separated; empty: none)")
-    parser.add_argument("--cpu", action="store_true",
-                        help="also check a virtualenv made as tools/cpu_tensorflow.py makes this project's own "
-                        "(one more minute; `make install` verifies its own venv anyway)")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="also check a virtualenv made as tools/cpu_tensorflow.py makes this project's own "
+        "(one more minute; `make install` verifies its own venv anyway)",
+    )
     args = parser.parse_args(argv)
     start = time.time()
     project = os.path.abspath(args.project)
@@ -143,7 +147,9 @@ def main(argv=None):
             # tensorflow-cpu plus the metadata-only `tensorflow` standing for it.
             scenarios["make's CPU venv"] = [
                 build_wheel(wheels, "tensorflow-cpu", version),
-                build_wheel(os.path.join(wheels, "shim"), "tensorflow", version, requires=[f"tensorflow-cpu=={version}"]),
+                build_wheel(
+                    os.path.join(wheels, "shim"), "tensorflow", version, requires=[f"tensorflow-cpu=={version}"]
+                ),
             ]
 
         failures = []

@@ -55,10 +55,13 @@ def verify():
         return 0
     summary = importlib.metadata.metadata("tensorflow")["Summary"]
     if summary != SUMMARY:
-        print(f"cpu_tensorflow --verify: error: both tensorflow-cpu {cpu} and the real tensorflow {tensorflow} "
-              "wheel are installed (they write the same tensorflow/ folder). A requirement on `tensorflow` was "
-              "not met by the stand-in (a version bound above tensorflow-cpu's?). Raise requirements/cpu.txt "
-              "to match, then recreate the virtualenv (make clean install).", file=sys.stderr)
+        print(
+            f"cpu_tensorflow --verify: error: both tensorflow-cpu {cpu} and the real tensorflow {tensorflow} "
+            "wheel are installed (they write the same tensorflow/ folder). A requirement on `tensorflow` was "
+            "not met by the stand-in (a version bound above tensorflow-cpu's?). Raise requirements/cpu.txt "
+            "to match, then recreate the virtualenv (make clean install).",
+            file=sys.stderr,
+        )
         return 1
     print(f"cpu_tensorflow --verify: tensorflow-cpu {cpu}, with the stand-in `tensorflow` {tensorflow}.")
     return 0
