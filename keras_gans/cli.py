@@ -100,6 +100,13 @@ def main(argv=None):
 
     args = _parser().parse_args(argv)
     try:
+        if getattr(args, "tensorboard", False):  # before the data and the model are built
+            from keras_gans.callbacks import require_tensorboard
+
+            try:
+                require_tensorboard()
+            except ImportError as e:
+                raise RuntimeError(str(e)) from e
         # SeqGAN trains on token sequences in three phases: its own subcommand.
         if args.command == "train" and args.model == "seqgan":
             return seqgan_cli.train(seqgan_cli.from_train_args(args))

@@ -114,3 +114,14 @@ def test_cli_train_tensorboard(tmp_path, capsys):
     assert {"epoch/d_loss", "learning_rate/d_optimizer", "learning_rate/g_optimizer"} <= set(scalars)
     assert "samples" in others
     assert "tensorboard" not in (out / "run.json").read_text()  # a run option, not part of the run
+
+
+def test_cli_without_tensorboard_says_so_before_training(tmp_path, capsys, monkeypatch):
+    import sys
+
+    from keras_gans import cli
+
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    assert cli.main(["train", "dcgan", "--out", str(tmp_path / "run"), "--tensorboard"]) == 2
+    assert "keras-gans[tensorboard]" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
