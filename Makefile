@@ -6,12 +6,17 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install demo test test-slow benchmark mutants clean
+.PHONY: install demo test test-slow lint check-install benchmark mutants docs notebooks clean
 
-$(STAMP): setup.cfg pyproject.toml
+# The package requires `tensorflow` (what Colab and GPU machines have); this
+# virtualenv gets the CPU-only wheel, with a metadata-only `tensorflow` standing
+# for it so that pip does not add the GPU-capable wheel (tools/cpu_tensorflow.py).
+$(STAMP): pyproject.toml requirements/cpu.txt tools/cpu_tensorflow.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python tools/cpu_tensorflow.py
+	$(BIN)/python -m pip install -q -e ".[dev,tensorboard]"
+	$(BIN)/python tools/cpu_tensorflow.py --verify
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,6 +35,14 @@ test-slow: $(STAMP)
 ## Mutation check of the engine: named breakages, each must be killed by the tests (about 15 min).
 mutants: $(STAMP)
 	$(BIN)/python tools/mutants.py
+
+## ruff's lint rules (pyproject.toml [tool.ruff]); `.ci/run` runs it.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## Would `pip install keras-gans` beside an installed `tensorflow` add another TensorFlow build? (PyPI only)
+check-install:
+	$(PYTHON) tools/check_tensorflow_install.py
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/mixtures.py --out benchmarks/results

@@ -82,7 +82,7 @@ def main():
     ]
     for reuse in (False, True):
         arm = [r for r in rows if r["reuse_generated"] == reuse]
-        def stat(key, fmt):
+        def stat(key, fmt, arm=arm):
             values = np.array([r[key] for r in arm])
             return f"{values.mean():{fmt}} +- {values.std():{fmt}}"
         name = "reuse the D step's G(z) (`reuse_generated=True`)" if reuse else "fresh latents (default, algorithm 1)"

@@ -32,7 +32,6 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
 import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from keras_gans import plotting, schedules  # noqa: E402
 from keras_gans.datasets.unpaired import load_unpaired, stroke_digits  # noqa: E402

@@ -1,4 +1,12 @@
-"""Training callbacks: stop on NaN, sample grids per epoch, loss curves."""
+"""Training callbacks: stop on NaN, sample grids per epoch, loss curves, TensorBoard.
+
+- `StopOnNaN`: raise as soon as a logged loss is not finite.
+- `SampleGrid`: a PNG grid of samples from fixed latents every N epochs.
+- `LossCurve`: a PNG of the per-epoch losses.
+- `GANTensorBoard`: TensorBoard event files with both players' losses and
+  every logged metric, both learning rates (`d_optimizer`, `g_optimizer`),
+  sample grids (or text samples) and evaluation metrics.
+"""
 
 import math
 import os
@@ -84,3 +92,143 @@ class LossCurve(keras.callbacks.Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(np.asarray(value)))
         plotting.plot_history(self.history, self.path)
+
+
+def require_tensorboard():
+    """Raise an ImportError that says how to install TensorBoard, if it is missing."""
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError as e:
+        raise ImportError(
+            "Writing TensorBoard logs needs the tensorboard package, which TensorFlow 2.21 no longer "
+            "installs: pip install 'keras-gans[tensorboard]' (or pip install tensorboard)."
+        ) from e
+
+
+class GANTensorBoard(keras.callbacks.Callback):
+    """Write a two-player run to TensorBoard: losses, learning rates, samples, metrics.
+
+    Keras' own `TensorBoard` callback logs `model.optimizer`, which a
+    two-player model does not use. This one writes, into `log_dir`:
+
+    - `train/<name>` every `update_freq` steps and `epoch/<name>` at the end
+      of every epoch, for every value the model logs: both players' losses
+      (`d_loss`, `g_loss`) and the other metrics (`gp`, `d_accuracy`, ...);
+    - `learning_rate/d_optimizer` and `learning_rate/g_optimizer`, the
+      current learning rates (a schedule is evaluated at the step), at the
+      same times;
+    - `samples`, a grid of samples from fixed latents every `images_every`
+      epochs (`sample_fn` may return images in [-1, 1], or strings, which
+      are written as text; vectors are skipped);
+    - `eval/<name>` from `metrics_fn(model) -> {name: value}` every
+      `metrics_every` epochs (for example FID from `keras_gans.metrics`).
+
+    The step axis counts training batches, starting from the generator
+    optimizer's iteration count, so a resumed run continues its curves.
+    TensorFlow 2.21 no longer depends on TensorBoard, and `tf.summary` needs
+    it: install the extra (`pip install keras-gans[tensorboard]`), then view
+    the logs with `tensorboard --logdir RUN_DIR/tensorboard`.
+
+    Args:
+        log_dir: the directory of the event files.
+        update_freq: "epoch", or write `train/...` every this many batches.
+        images_every: write a sample grid every N epochs (0: never).
+        num_samples: samples in the grid.
+        seed: seed of the fixed latents.
+        sample_fn: optional `fn(model, num_samples, seed)`, as in `SampleGrid`.
+        columns: images per row of the grid.
+        metrics_fn: optional `fn(model) -> dict` of evaluation metrics.
+        metrics_every: evaluate `metrics_fn` every N epochs.
+
+    Example:
+
+    >>> model.fit(data, epochs=10, callbacks=[
+    ...     keras_gans.callbacks.GANTensorBoard("runs/dcgan/tensorboard", update_freq=50)])
+    """
+
+    def __init__(self, log_dir, update_freq="epoch", images_every=1, num_samples=64, seed=0, sample_fn=None,
+                 columns=None, metrics_fn=None, metrics_every=1):
+        super().__init__()
+        if update_freq != "epoch" and (not isinstance(update_freq, int) or update_freq < 1):
+            raise ValueError(f"update_freq must be 'epoch' or a positive number of batches, got {update_freq!r}.")
+        require_tensorboard()
+        self.log_dir = log_dir
+        self.update_freq = update_freq
+        self.images_every = images_every
+        self.num_samples = num_samples
+        self.seed = seed
+        self.sample_fn = sample_fn
+        self.columns = columns
+        self.metrics_fn = metrics_fn
+        self.metrics_every = metrics_every
+        self._writer = None
+        self._step = 0
+
+    @property
+    def writer(self):
+        if self._writer is None:
+            import tensorflow as tf
+
+            self._writer = tf.summary.create_file_writer(self.log_dir)
+        return self._writer
+
+    def learning_rates(self):
+        """{"d_optimizer": lr, "g_optimizer": lr}: the current learning rates."""
+        rates = {}
+        for name in ("d_optimizer", "g_optimizer"):
+            optimizer = getattr(self.model, name, None)
+            if optimizer is not None:
+                rates[name] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        return rates
+
+    def _scalars(self, prefix, logs):
+        import tensorflow as tf
+
+        with self.writer.as_default(step=self._step):
+            for key, value in (logs or {}).items():
+                value = np.asarray(value)
+                if value.size == 1:
+                    tf.summary.scalar(f"{prefix}/{key}", float(value))
+            for name, rate in self.learning_rates().items():
+                tf.summary.scalar(f"learning_rate/{name}", rate)
+
+    def on_train_begin(self, logs=None):
+        optimizer = getattr(self.model, "g_optimizer", None)
+        self._step = int(optimizer.iterations.numpy()) if optimizer is not None else 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if self.update_freq != "epoch" and self._step % self.update_freq == 0:
+            self._scalars("train", logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        import tensorflow as tf
+
+        self._scalars("epoch", logs)
+        if self.images_every and (epoch + 1) % self.images_every == 0:
+            self._write_samples()
+        if self.metrics_fn is not None and (epoch + 1) % self.metrics_every == 0:
+            with self.writer.as_default(step=self._step):
+                for key, value in self.metrics_fn(self.model).items():
+                    tf.summary.scalar(f"eval/{key}", float(value))
+        self.writer.flush()
+
+    def _write_samples(self):
+        import tensorflow as tf
+
+        if self.sample_fn is not None:
+            samples = self.sample_fn(self.model, self.num_samples, self.seed)
+        elif hasattr(self.model, "generate"):
+            samples = self.model.generate(self.num_samples, seed=self.seed)
+        else:
+            return
+        with self.writer.as_default(step=self._step):
+            if len(samples) and isinstance(samples[0], str):
+                tf.summary.text("samples", "\n\n".join(samples))
+            elif np.ndim(samples) == 4:
+                grid = plotting.image_grid(samples, columns=self.columns)
+                tf.summary.image("samples", grid[None])
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.flush()

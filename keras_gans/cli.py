@@ -1,4 +1,4 @@
-"""The `keras-gans` command line: list, train, sample, demo.
+"""The `keras-gans` command line: list, train, sample, export, evaluate, demo, seqgan.
 
 A run directory holds everything of one training run:
 
@@ -49,6 +49,11 @@ def _parser():
     train.add_argument("--precision", default=None, help="float32, mixed_float16 or mixed_bfloat16")
     train.add_argument("--jit-compile", default="auto", choices=("auto", "on", "off"), help="XLA (auto: on a single GPU)")
     train.add_argument("--verbose", type=int, default=1, help="0 silent, 1 progress bar, 2 one line per epoch")
+    train.add_argument("--tensorboard", action="store_true",
+                       help="write TensorBoard logs to OUT/tensorboard: losses, learning rates, sample grids "
+                       "(needs keras-gans[tensorboard])")
+    train.add_argument("--tensorboard-update-freq", default="epoch",
+                       help="'epoch', or log the losses every N batches too")
 
     export = sub.add_parser("export", help="export a run's generator as SavedModel and TFLite")
     export.add_argument("run_dir")
@@ -77,6 +82,10 @@ def _parser():
     evaluate.add_argument("--split", default="test", help="the real data's reference split (all of it is used)")
     evaluate.add_argument("--seed", type=int, default=0, help="seeds the generated samples (a seed per batch derived from it)")
 
+    from keras_gans import seqgan_cli
+
+    seqgan_cli.add_parser(sub)
+
     demo = sub.add_parser("demo", help="train DCGAN on the embedded MNIST digits, offline, in a few minutes")
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--export-dir", default="exported/demo")
@@ -92,9 +101,25 @@ DEMO_EPOCHS = {"mnist5k": 40, "digits": 60}
 
 
 def main(argv=None):
+    from keras_gans import seqgan_cli
+
     args = _parser().parse_args(argv)
     try:
+        if getattr(args, "tensorboard", False):  # before the data and the model are built
+            from keras_gans.callbacks import require_tensorboard
+
+            try:
+                require_tensorboard()
+            except ImportError as e:
+                raise RuntimeError(str(e)) from e
+        # SeqGAN trains on token sequences in three phases: its own subcommand.
+        if args.command == "train" and args.model == "seqgan":
+            return seqgan_cli.train(seqgan_cli.from_train_args(args))
+        if args.command in ("sample", "evaluate") and seqgan_cli.is_seqgan_run(args.run_dir):
+            args.temperature, args.out = 1.0, getattr(args, "out", None)
+            return getattr(seqgan_cli, args.command)(args)
         commands = {
+            "seqgan": seqgan_cli.main,
             "list": cmd_list,
             "train": cmd_train,
             "sample": cmd_sample,
@@ -120,6 +145,8 @@ def cmd_list(args):
     print("  embedded, offline: " + ", ".join(datasets.available()))
     print("  any TFDS image dataset (mnist, fashion_mnist, cifar10, celeb_a, ...; downloads once)")
     print("  a folder of images")
+    print("text (keras-gans seqgan train --data FILE|oracle):")
+    print("  seqgan       SeqGAN, policy gradient with Monte Carlo rollouts (Yu et al. 2017)")
     return 0
 
 
@@ -162,7 +189,8 @@ def cmd_train(args):
         run = {
             k: v
             for k, v in vars(args).items()
-            if k not in ("command", "resume", "out", "verbose", "strategy", "precision", "jit_compile")
+            if k not in ("command", "resume", "out", "verbose", "strategy", "precision", "jit_compile",
+                         "tensorboard", "tensorboard_update_freq")
         }
         run["dataset"] = run["dataset"] or zoo.MODELS[args.model].default_dataset
 
@@ -209,6 +237,8 @@ def cmd_train(args):
     if images:
         cbs.append(callbacks.SampleGrid(os.path.join(args.out, "samples"), every_n_epochs=args.samples_every,
                                         sample_fn=_grid_samples(run["model"], data), columns=_grid_columns(run["model"])))
+    if args.tensorboard:
+        cbs.append(_tensorboard_callback(args, run, data, images, strategy))
     if initial_epoch >= run["epochs"]:
         print(f"{args.out} has already trained {initial_epoch} epochs (--epochs {run['epochs']}); nothing to do.")
         return 0
@@ -228,7 +258,36 @@ def cmd_train(args):
     print(f"  loss curve:  {os.path.join(args.out, 'loss_curve.png')}")
     if images:
         print(f"  samples:     {os.path.join(args.out, 'samples')}/")
+    if args.tensorboard:
+        print(f"  tensorboard: tensorboard --logdir {os.path.join(args.out, TENSORBOARD)}")
     return 0
+
+
+TENSORBOARD = "tensorboard"
+
+
+def _tensorboard_callback(args, run, data, images, strategy):
+    """GANTensorBoard into RUN_DIR/tensorboard (a throwaway folder on non-chief workers)."""
+    from keras_gans import callbacks, distribute
+
+    freq = args.tensorboard_update_freq
+    if freq != "epoch":
+        try:
+            freq = int(freq)
+        except ValueError:
+            raise ValueError(f"--tensorboard-update-freq must be 'epoch' or a number of batches, got {freq!r}.") from None
+    log_dir = os.path.join(args.out, TENSORBOARD)
+    if distribute.is_multi_worker(strategy) and strategy.cluster_resolver.task_id != 0:
+        import tempfile
+
+        log_dir = tempfile.mkdtemp()
+    return callbacks.GANTensorBoard(
+        log_dir,
+        update_freq=freq,
+        images_every=args.samples_every if images else 0,
+        sample_fn=_grid_samples(run["model"], data) if images else None,
+        columns=_grid_columns(run["model"]),
+    )
 
 
 def _is_image_spec(spec):

@@ -1,7 +1,6 @@
 """datasets.load: embedded sets, folders, TFDS (mock data), and its errors."""
 
 import numpy as np
-import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 

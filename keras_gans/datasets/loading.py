@@ -171,6 +171,8 @@ def _tfds(name, split, data_dir, with_labels):
     try:
         builder = tfds.builder(name, data_dir=data_dir)
     except Exception as e:  # tfds raises DatasetNotFoundError (and others) for unknown names
+        if _missing_module(e):
+            raise _tfds_error(name, e) from e
         raise ValueError(
             f"Unknown dataset {name!r}: not an embedded set ({', '.join(EMBEDDED)}), "
             f"not a folder, and not a TFDS dataset ({type(e).__name__}: {e})."
@@ -183,11 +185,7 @@ def _tfds(name, split, data_dir, with_labels):
     try:
         ds = tfds.load(name, split=split, data_dir=data_dir, shuffle_files=False)
     except Exception as e:
-        raise RuntimeError(
-            f"Could not load the TFDS dataset {name!r}: it must be downloaded once, which needs "
-            f"the network ({type(e).__name__}: {e}). Offline, use an embedded set "
-            f"({', '.join(EMBEDDED)}) or a folder of images."
-        ) from e
+        raise _tfds_error(name, e) from e
     has_label = "label" in features
     ds = ds.map(
         lambda ex: (ex["image"], ex["label"] if has_label else tf.constant(-1, tf.int64)),
@@ -198,3 +196,48 @@ def _tfds(name, split, data_dir, with_labels):
     except Exception:
         size = None
     return ds, size or None
+
+
+def _causes(error):
+    """The error and the errors it was raised from (or during)."""
+    seen = []
+    while error is not None and error not in seen:
+        seen.append(error)
+        error = error.__cause__ or error.__context__
+    return seen
+
+
+def _missing_module(error):
+    return next((e for e in _causes(error) if isinstance(e, ImportError)), None)
+
+
+def _network_error(error):
+    import socket
+
+    network = (ConnectionError, TimeoutError, socket.gaierror, socket.herror)
+    for e in _causes(error):
+        # requests' and urllib3's errors (what TFDS downloads with), without importing them.
+        module = type(e).__module__.split(".")[0]
+        if isinstance(e, network) or module in ("requests", "urllib3") or type(e).__name__ == "DownloadError":
+            return e
+    return None
+
+
+def _tfds_error(name, error):
+    """A RuntimeError naming why TFDS could not prepare `name`: a missing module, the network, or else."""
+    missing = _missing_module(error)
+    if missing is not None:
+        module = missing.name or str(missing)
+        return RuntimeError(
+            f"Could not prepare the TFDS dataset {name!r}: TensorFlow Datasets needs the module {module!r}, "
+            f"which is not installed ({type(missing).__name__}: {missing}). Install it with "
+            f"`pip install {module}` (keras_gans declares what TFDS needs: reinstalling keras_gans does it too)."
+        )
+    network = _network_error(error)
+    if network is not None:
+        return RuntimeError(
+            f"Could not load the TFDS dataset {name!r}: it must be downloaded once, which needs the network "
+            f"({type(network).__name__}: {network}). Offline, use an embedded set ({', '.join(EMBEDDED)}) "
+            f"or a folder of images."
+        )
+    return RuntimeError(f"Could not load the TFDS dataset {name!r} ({type(error).__name__}: {error}).")

@@ -21,7 +21,7 @@ from keras import layers
 from keras_gans.layers import maybe_spectral_norm
 
 from keras_gans.networks.dcgan import _SUFFIX, _check_image_shape, _num_upsamplings, _start_size, dcgan_decoder
-from keras_gans.networks.normalization import batch_norm, check_kind, normalization as make_normalization
+from keras_gans.networks.normalization import check_kind, normalization as make_normalization
 
 CONDITIONINGS = ("concat", "projection")
 
