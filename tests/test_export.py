@@ -364,7 +364,7 @@ def test_static_batch_tflite_matches_and_is_benchmarked(trained_dcgan, tmp_path)
         timing = entry["benchmark"]
         assert timing["threads"] >= 1 and timing["delegate_partitions"] >= 1
         assert [r["batch"] for r in timing["by_batch"]] == [batch]
-        assert all(r["latency_ms"] > 0 and r["images_per_second"] > 0 and r["runs"] >= 5 for r in timing["by_batch"])
+        assert all(r["latency_ms"] > 0 and r["images_per_second"] > 0 and r["runs"] >= 3 for r in timing["by_batch"])
     harness.assert_clear_error(
         lambda: export.load_exported(paths["tflite_float32_batch3"]).run({"latent": Z}),
         "'latent'", "(3, 4)", "(5, 4)", error=ValueError,

@@ -2,16 +2,20 @@
 
 Why static batches: a generator exported with a free batch dimension computes
 each transposed convolution's output shape at run time (SHAPE, STRIDED_SLICE,
-PACK before every TRANSPOSE_CONV); the XNNPACK delegate of the TFLite runtime
-only takes operations whose shapes are known when it prepares the graph, so it
-delegated none of them. The same generator converted with a fixed batch has
-constant output shapes, and XNNPACK runs all of it: on a 2-core CPU, a 64x64
-DCGAN generator went from 143 to 619 images/s at batch 64, 7.3 to 3.3 ms at
-batch 1 (see docs/benchmarks.md). The dynamic-batch model stays in the export
-for callers who need any batch; `static/model_<quantization>_batch<b>.tflite`
-are the fast ones. The ai-edge-litert interpreter applies XNNPACK by default
-(its default op resolver); `benchmark_tflite` reports how many of a model's
-operations it delegated.
+PACK before every TRANSPOSE_CONV). The XNNPACK delegate of the TFLite runtime
+takes only operations whose shapes are known when it prepares the graph, so it
+splits the dynamic graph into two partitions around those shape operations;
+the same generator converted with a fixed batch has constant output shapes and
+XNNPACK takes the whole graph as one partition. On the shared 2-core CPU
+(a 64x64x3 DCGAN generator, 2 threads, medians of 5 interleaved rounds; see
+docs/benchmarks.md) that took batch 64 from 36 to 128 images/s; at batch 1
+the gain was within the noise (27.7 against 24.2 ms). TensorFlow's own
+runtime (the SavedModel) was faster than either there (235 images/s, 4.7 ms).
+
+The dynamic-batch model stays in the export for callers who need any batch;
+`static/model_<quantization>_batch<b>.tflite` are the accelerated ones. The
+ai-edge-litert interpreter applies XNNPACK by default (its default op
+resolver); `benchmark_tflite` reports the number of delegate partitions.
 """
 
 import os
@@ -95,7 +99,7 @@ def machine():
             "load_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None}
 
 
-def benchmark_tflite(path, batches, num_threads=None, min_runs=5, max_seconds=1.0):
+def benchmark_tflite(path, batches, num_threads=None, min_runs=3, max_seconds=0.5):
     """Time the serving_default signature of a .tflite with the ai-edge-litert interpreter (XNNPACK on).
 
     Returns {"interpreter", "threads", "operations", "delegated_operations",
@@ -129,7 +133,7 @@ def benchmark_tflite(path, batches, num_threads=None, min_runs=5, max_seconds=1.
     }
 
 
-def benchmark_saved_model(path, batches, min_runs=5, max_seconds=1.0):
+def benchmark_saved_model(path, batches, min_runs=3, max_seconds=0.5):
     """Time the SavedModel's serving_default from tf.saved_model.load (TF's own thread settings)."""
     import tensorflow as tf
 

@@ -67,8 +67,8 @@ def export_generator(
         benchmark: time every artifact once written (median latency per call
             and images per second at batch 1 and each static batch, with the
             ai-edge-litert interpreter and XNNPACK for TFLite) and record it in
-            the manifest as `artifacts[...]["benchmark"]`. About a second per
-            artifact and batch; figures depend on the machine and its load.
+            the manifest as `artifacts[...]["benchmark"]`. At least 3 calls and
+            about half a second per artifact and batch; figures depend on the machine and its load.
 
     Returns:
         The manifest (a dict, also written to `directory/manifest.json`);
