@@ -1,6 +1,8 @@
 """`GAN.generate()` against the bare graph it runs, at batch 1 and batch 64.
 
-The bare graph is the sampling generator in a `tf.function` called on a
+Contenders: `generate()` (with given latents, and drawing them from a seed),
+the eager generator call that `run_batched` made before it compiled a
+function ("before"), and the bare graph. The bare graph is the sampling generator in a `tf.function` called on a
 latent tensor, its output converted to numpy: the best a Python caller can do
 with the same network. Both contenders are timed in the same process,
 interleaved (A B A B ...) over several rounds; each round times `--calls`
@@ -16,6 +18,7 @@ import os
 import platform
 import time
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -45,7 +48,12 @@ def main():
     for batch in [int(b) for b in args.batches.split(",")]:
         latent = np.random.default_rng(0).normal(size=(batch, model.latent_dim)).astype("float32")
         z = tf.constant(latent)
+        def eager(latent=latent):  # what run_batched did before the compiled path: the eager call
+            return np.concatenate([keras.ops.convert_to_numpy(generator(latent[i:i + batch], training=False))
+                                   for i in range(0, len(latent), batch)])
+
         contenders = {
+            "before: eager generator call": eager,
             "generate(latent=z)": lambda: model.generate(latent=latent, batch_size=batch),
             "generate(n, seed)": lambda: model.generate(batch, seed=1, batch_size=batch),
             "bare tf.function": lambda: bare(z).numpy(),
