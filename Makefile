@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install demo test test-slow lint check-install benchmark mutants docs notebooks clean
+.PHONY: install demo test test-slow lint check-install benchmark benchmark-speed mutants docs notebooks clean
 
 # The package requires `tensorflow` (what Colab and GPU machines have); this
 # virtualenv gets the CPU-only wheel, with a metadata-only `tensorflow` standing
@@ -46,6 +46,16 @@ check-install:
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/mixtures.py --out benchmarks/results
+
+## Speed (docs/benchmarks.md): the zoo through fit and a hand-written loop, XLA on/off, and PyTorch
+## when TORCH_PYTHON (default /work/torchvenv/bin/python) imports torch; then sampling, export, norms.
+TORCH_PYTHON ?= /work/torchvenv/bin/python
+benchmark-speed: $(STAMP)
+	$(BIN)/python benchmarks/speed.py --torch-python $(TORCH_PYTHON) --out benchmarks/results
+	$(BIN)/python benchmarks/generate_speed.py --json benchmarks/results/generate_speed.json
+	$(BIN)/python benchmarks/export_speed.py
+	$(BIN)/python benchmarks/norms.py
+	-$(TORCH_PYTHON) benchmarks/norms.py --torch
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

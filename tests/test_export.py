@@ -342,3 +342,46 @@ def test_bad_formats_quantization_version_and_overwrite(trained_dcgan, tmp_path)
     harness.assert_clear_error(bad(formats="saved_model"), "overwrite=True", "version=", error=FileExistsError)
     export.export_generator(trained_dcgan, tmp_path, formats="saved_model", version=2)
     assert export.load_exported(tmp_path).path.endswith(os.path.join("saved_model", "2"))
+
+
+# --- static-batch TFLite and the speed figures in the manifest -------------------------
+
+
+def test_static_batch_tflite_matches_and_is_benchmarked(trained_dcgan, tmp_path):
+    manifest = trained_dcgan.export_generator(tmp_path, quantize="float32", static_batch_sizes=(1, 3))
+    reference = trained_dcgan.generate(latent=Z)
+    static = manifest["artifacts"]["tflite_static"]["float32"]
+    assert sorted(static) == ["1", "3"]
+    paths = export.artifact_paths(tmp_path)
+    for batch in (1, 3):
+        entry = static[str(batch)]
+        assert entry["batch"] == batch and entry["path"] == f"static/model_float32_batch{batch}.tflite"
+        served = export.load_exported(paths[f"tflite_float32_batch{batch}"])
+        assert served.kind == "latent" and served.signatures["serving_default"]["inputs"]["latent"][0] == (batch, LATENT)
+        np.testing.assert_allclose(served.run({"latent": Z[:batch]})["images"], reference[:batch], atol=1e-4)
+        # generate() feeds the static batch, padding the last one: 7 = 3 + 3 + 1.
+        np.testing.assert_allclose(served.generate(7, seed=0), export.load_exported(tmp_path).generate(7, seed=0), atol=1e-4)
+        timing = entry["benchmark"]
+        assert timing["threads"] >= 1 and timing["delegate_partitions"] >= 1
+        assert [r["batch"] for r in timing["by_batch"]] == [batch]
+        assert all(r["latency_ms"] > 0 and r["images_per_second"] > 0 and r["runs"] >= 3 for r in timing["by_batch"])
+    harness.assert_clear_error(
+        lambda: export.load_exported(paths["tflite_float32_batch3"]).run({"latent": Z}),
+        "'latent'", "(3, 4)", "(5, 4)", error=ValueError,
+    )
+    for name in ("saved_model",):
+        assert [r["batch"] for r in manifest["artifacts"][name]["benchmark"]["by_batch"]] == [1, 3]
+    assert [r["batch"] for r in manifest["artifacts"]["tflite"]["float32"]["benchmark"]["by_batch"]] == [1, 3]
+    with open(tmp_path / "manifest.json") as f:
+        assert json.load(f) == manifest
+
+
+def test_static_batch_sizes_are_checked_and_optional(trained_dcgan, tmp_path):
+    for bad in (0, (1, -2), (1.5,), ("1",)):
+        harness.assert_clear_error(
+            lambda: export.export_generator(trained_dcgan, tmp_path, static_batch_sizes=bad),
+            "static_batch_sizes", "positive integers", error=ValueError,
+        )
+    manifest = export.export_generator(trained_dcgan, tmp_path, quantize="float32", static_batch_sizes=None, benchmark=False)
+    assert "tflite_static" not in manifest["artifacts"] and not os.path.exists(tmp_path / "static")
+    assert "benchmark" not in manifest["artifacts"]["tflite"]["float32"]

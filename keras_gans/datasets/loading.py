@@ -5,7 +5,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.datasets import embedded
+from keras_gans.datasets import embedded, pipeline
 
 EMBEDDED = ("digits", "mnist5k", "ring8", "grid25")
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -116,7 +116,7 @@ def load(
         ds = ds.cache()
     if shuffle:
         ds = ds.shuffle(min(size or 10_000, 10_000), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(int(batch_size), drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return pipeline.batched(ds, batch_size)
 
 
 def _split_offset(split):

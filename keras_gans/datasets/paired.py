@@ -21,7 +21,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.datasets import embedded
+from keras_gans.datasets import embedded, pipeline
 
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 DIRECTIONS = ("AtoB", "BtoA")
@@ -129,7 +129,7 @@ def load_paired(
         )
     if direction == "BtoA":
         ds = ds.map(lambda a, b: (b, a))
-    return ds.batch(int(batch_size), drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return pipeline.batched(ds, batch_size)
 
 
 def augment_pair(a, b, seed, jitter=True, mirror=True):

@@ -3,6 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
+from keras_gans.datasets import pipeline
+
 
 def labelled_subset(labels, labels_per_class, seed=0, num_classes=None):
     """Indices of `labels_per_class` examples of each class, chosen at random.
@@ -95,5 +97,5 @@ def semi_supervised_dataset(
         unlabelled = unlabelled.shuffle(len(images), seed=seed + 1, reshuffle_each_iteration=True)
     labelled = labelled.repeat().batch(labelled_batch_size, drop_remainder=True)
     unlabelled = unlabelled.batch(int(batch_size), drop_remainder=True)
-    dataset = tf.data.Dataset.zip((labelled, unlabelled)).prefetch(tf.data.AUTOTUNE)
+    dataset = pipeline.finish(tf.data.Dataset.zip((labelled, unlabelled)))
     return dataset, index

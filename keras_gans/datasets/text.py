@@ -21,6 +21,7 @@ import re
 import numpy as np
 import tensorflow as tf
 
+from keras_gans.datasets import pipeline
 from keras_gans.networks import text as text_networks
 
 # --- the oracle ------------------------------------------------------------------
@@ -140,7 +141,7 @@ def sequence_dataset(sequences, batch_size=64, shuffle=True, seed=0):
     ds = tf.data.Dataset.from_tensor_slices(sequences)
     if shuffle:
         ds = ds.shuffle(len(sequences), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(int(batch_size), drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return pipeline.batched(ds, batch_size)
 
 
 def check_token_array(tokens, vocab_size, seq_len, what="tokens"):

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.datasets import embedded
+from keras_gans.datasets import embedded, pipeline
 
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 # The reference's preprocessing: resize to 286, random crop 256.
@@ -115,7 +115,7 @@ def load_unpaired(
     ds = ds.map(
         lambda a, b, s: (transform(a, s[0]), transform(b, s[1])), num_parallel_calls=tf.data.AUTOTUNE
     )
-    return ds.batch(int(batch_size), drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return pipeline.batched(ds, batch_size)
 
 
 def _transform(image_size, load_size, augment, flip, channels):

@@ -14,6 +14,10 @@ Layout of an export directory (TensorFlow Serving's `--model_base_path` is
     DIR/model_float32.tflite       one TFLite model per quantization:
     DIR/model_float16.tflite         float32, float16, dynamic (dynamic range)
     DIR/model_dynamic.tflite
+    DIR/static/model_float32_batch1.tflite   the same with a fixed batch
+    DIR/static/model_float32_batch64.tflite    (`static_batch_sizes`, default
+                                               1 and 64): the ones XNNPACK
+                                               runs whole; see export.speed
 
 Serving protocol (what every model implements)
 ----------------------------------------------
@@ -73,7 +77,9 @@ needs them.
 The manifest (`manifest.json`): "model_class", "kind", "description",
 "signatures" ({name: {"inputs"/"outputs": {name: {"dtype", "shape",
 "range"/"distribution", "description"}}}}, shapes with null for the batch),
-"artifacts" (paths relative to DIR, sizes in bytes), "training" (optimizer
+"artifacts" (paths relative to DIR, sizes in bytes; "tflite_static":
+{quantization: {batch: entry}}; each entry's "benchmark": median latency
+and images/s per batch, threads, XNNPACK partitions, machine and load), "training" (optimizer
 steps, whether EMA weights were exported), "config" (the model's get_config,
 nested networks summarised), "compile_config", "metrics", "versions".
 """

@@ -119,10 +119,16 @@ class ExportedGenerator:
         else:
             raise ValueError(f"generate() does not know how to feed a {self.kind!r} export; use run().")
         _no_options(options)
+        static = sorted({shape[0] for shape, _ in specs.values() if shape and shape[0] is not None})
+        if static:  # a static-batch .tflite: its batch, the last one padded
+            batch_size = static[0]
         outputs = []
         for start in range(0, num_samples, batch_size):
             batch = {k: v[start : start + batch_size] for k, v in inputs.items()}
-            outputs.append(_first(self.run(batch, signature)))
+            rows = len(next(iter(batch.values())))
+            if static and rows < batch_size:
+                batch = {k: np.concatenate([v, np.repeat(v[-1:], batch_size - rows, axis=0)]) for k, v in batch.items()}
+            outputs.append(_first(self.run(batch, signature))[:rows])
         return np.concatenate(outputs, axis=0)
 
     def _latent(self, rng, n, specs):
@@ -206,7 +212,10 @@ def _locate(path, backend=None, quantization=None):
     if os.path.isfile(path):
         if not path.endswith(".tflite"):
             raise ValueError(f"Expected a .tflite file, a SavedModel or an export directory, got the file {path}.")
-        return "tflite", path, _read_manifest(os.path.dirname(path))
+        parent = os.path.dirname(path)
+        if os.path.basename(parent) == "static" and _read_manifest(parent) is None:  # static/model_*_batch*.tflite
+            parent = os.path.dirname(parent)
+        return "tflite", path, _read_manifest(parent)
     if os.path.isfile(os.path.join(path, "saved_model.pb")):
         return "saved_model", path, _read_manifest(os.path.dirname(os.path.dirname(path)))
     if os.path.isdir(path) and _versions(path):

@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans.export import signatures as signatures_lib
+from keras_gans.export import speed
 
 FORMATS = ("saved_model", "tflite")
 QUANTIZATIONS = ("float32", "float16", "dynamic")
@@ -28,6 +29,8 @@ def export_generator(
     metrics=None,
     allow_untrained=False,
     overwrite=False,
+    static_batch_sizes=(1, 64),
+    benchmark=True,
 ):
     """Export a model's generator(s) for serving without keras_gans or Keras.
 
@@ -37,7 +40,10 @@ def export_generator(
       expects (point `--model_base_path` at `directory/saved_model`), with the
       model's `serving_signatures()`, `serving_default` among them;
     - `model_<quantization>.tflite`: one TFLite model per quantization, with
-      the same signatures;
+      the same signatures, any batch size;
+    - `static/model_<quantization>_batch<b>.tflite`: the same with the batch
+      fixed to each of `static_batch_sizes`: the TFLite runtime's XNNPACK
+      delegate accelerates only these (see keras_gans.export.speed);
     - `manifest.json`: model class, signatures (input/output names, dtypes,
       shapes, value ranges), the model's config, library versions, metrics.
 
@@ -54,6 +60,15 @@ def export_generator(
             record in the manifest.
         allow_untrained: export even when no optimizer has made an update.
         overwrite: replace an existing `saved_model/<version>` and .tflite files.
+        static_batch_sizes: the batch sizes of the static-batch .tflite models
+            (default 1 for latency and 64 for throughput); () or None for none.
+            Not made for signatures whose inputs have no batch dimension
+            (SeqGAN's scalars).
+        benchmark: time every artifact once written (median latency per call
+            and images per second at batch 1 and each static batch, with the
+            ai-edge-litert interpreter and XNNPACK for TFLite) and record it in
+            the manifest as `artifacts[...]["benchmark"]`. At least 3 calls and
+            about half a second per artifact and batch; figures depend on the machine and its load.
 
     Returns:
         The manifest (a dict, also written to `directory/manifest.json`);
@@ -75,13 +90,17 @@ def export_generator(
     if int(version) < 1 or int(version) != version:
         raise ValueError(f"version must be a positive integer (a TF Serving version folder), got {version!r}.")
     version = int(version)
+    static_batch_sizes = speed.check_batch_sizes(static_batch_sizes) if "tflite" in formats else ()
     check_exportable(model, allow_untrained)
 
     directory = os.path.abspath(os.fspath(directory))
     saved_model_dir = os.path.join(directory, "saved_model", str(version))
     tflite_paths = {q: os.path.join(directory, f"model_{q}.tflite") for q in quantizations}
+    static_paths = {
+        (q, b): os.path.join(directory, speed.static_tflite_name(q, b)) for q in quantizations for b in static_batch_sizes
+    }
     targets = ([saved_model_dir] if "saved_model" in formats else []) + (
-        list(tflite_paths.values()) if "tflite" in formats else []
+        list(tflite_paths.values()) + list(static_paths.values()) if "tflite" in formats else []
     )
     existing = [p for p in targets if os.path.exists(p)]
     if existing and not overwrite:
@@ -116,7 +135,12 @@ def export_generator(
                     "path": os.path.relpath(path, directory),
                     "bytes": len(content),
                     "select_tf_ops": select_tf_ops,
+                    "batch": None,
                 }
+            if static_batch_sizes:
+                artifacts["tflite_static"] = _write_static(model, directory, static_paths)
+        if benchmark:
+            _benchmark(directory, artifacts, static_batch_sizes)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -137,6 +161,9 @@ def artifact_paths(directory):
         paths["saved_model"] = os.path.join(directory, artifacts["saved_model"]["path"])
     for quantization, entry in artifacts.get("tflite", {}).items():
         paths[f"tflite_{quantization}"] = os.path.join(directory, entry["path"])
+    for quantization, per_batch in artifacts.get("tflite_static", {}).items():
+        for batch, entry in (per_batch.items() if isinstance(per_batch, dict) else ()):
+            paths[f"tflite_{quantization}_batch{batch}"] = os.path.join(directory, entry["path"])
     return paths
 
 
@@ -192,9 +219,18 @@ def _is_keras_model(value):
 # --- the SavedModel ------------------------------------------------------------
 
 
-def _serving_module(model):
-    """A tf.Module holding the traced signatures and exactly the variables they read."""
+def _serving_module(model, batch=None):
+    """A tf.Module holding the traced signatures and exactly the variables they read.
+
+    With `batch`, every input's first dimension is fixed to it; returns
+    (None, None) when a signature has an input without a batch dimension.
+    """
     signatures = model.serving_signatures()
+    if batch is not None:
+        fixed = {name: (fn, speed.batched_specs(specs, batch)) for name, (fn, specs) in signatures.items()}
+        if any(specs is None for _, specs in fixed.values()):
+            return None, None
+        signatures = fixed
     if "serving_default" not in signatures:
         raise ValueError(
             f"{type(model).__name__}.serving_signatures() must define 'serving_default', "
@@ -220,6 +256,55 @@ def _serving_module(model):
     module.serving_functions = functions
     module.serving_variables = list(variables.values())
     return module, concrete
+
+
+def _write_static(model, directory, static_paths):
+    """Convert the static-batch variants; returns the manifest's "tflite_static" entry."""
+    entry = {}
+    for batch in sorted({b for _, b in static_paths}):
+        module, concrete = _serving_module(model, batch)
+        if module is None:
+            return {"skipped": "a serving signature has an input without a batch dimension"}
+        scratch = tempfile.mkdtemp(prefix="keras_gans_static_")
+        try:
+            tf.saved_model.save(module, scratch, signatures=concrete)
+            for (quantization, b), path in static_paths.items():
+                if b != batch:
+                    continue
+                content, select_tf_ops = convert_to_tflite(scratch, list(concrete), quantization)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as f:
+                    f.write(content)
+                entry.setdefault(quantization, {})[str(batch)] = {
+                    "path": os.path.relpath(path, directory),
+                    "bytes": len(content),
+                    "select_tf_ops": select_tf_ops,
+                    "batch": batch,
+                }
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return entry
+
+
+def _benchmark(directory, artifacts, static_batch_sizes):
+    """Add "benchmark" to each artifact entry (see keras_gans.export.speed)."""
+    batches = sorted({1, *static_batch_sizes})
+    context = speed.machine()
+    if "saved_model" in artifacts:
+        artifacts["saved_model"]["benchmark"] = {
+            **speed.benchmark_saved_model(os.path.join(directory, artifacts["saved_model"]["path"]), batches),
+            **context,
+        }
+    entries = list(artifacts.get("tflite", {}).values())
+    for per_batch in artifacts.get("tflite_static", {}).values():
+        if isinstance(per_batch, dict):
+            entries += list(per_batch.values())
+    for entry in entries:
+        if entry.get("select_tf_ops"):
+            entry["benchmark"] = {"skipped": "Select TF ops: the ai-edge-litert interpreter cannot run it"}
+            continue
+        wanted = batches if entry["batch"] is None else [entry["batch"]]
+        entry["benchmark"] = {**speed.benchmark_tflite(os.path.join(directory, entry["path"]), wanted), **context}
 
 
 def _size(path):

@@ -363,12 +363,23 @@ class AdversarialModel(keras.Model):
 
     @staticmethod
     def run_batched(model, inputs, batch_size):
-        """model(inputs) in batches, in inference mode, as one numpy array."""
+        """model(inputs) in batches, in inference mode, as one numpy array.
+
+        Runs a compiled function of `model` cached per network and input
+        signature (batch dimension free), not the eager layer-by-layer call:
+        see keras_gans.models._compiled.
+        """
+        from keras_gans.models import _compiled
+
+        inputs = tf.nest.map_structure(np.asarray, inputs)
         n = len(tf.nest.flatten(inputs)[0])
+        function = _compiled.inference_function(model, inputs)
         outputs = []
         for start in range(0, n, batch_size):
             batch = tf.nest.map_structure(lambda a: a[start : start + batch_size], inputs)
-            outputs.append(keras.ops.convert_to_numpy(model(batch, training=False)))
+            outputs.append(keras.ops.convert_to_numpy(function(batch)))
+        if len(outputs) == 1:
+            return outputs[0]
         return np.concatenate(outputs, axis=0)
 
     # --- export (protocol: keras_gans.export) -----------------------------------

@@ -1,0 +1,58 @@
+"""Exported DCGAN 64x64 generator: dynamic-batch TFLite vs static-batch TFLite vs SavedModel.
+
+Exports the zoo's DCGAN generator (64x64x3, latent 100, after one training
+step on random images) with `export_generator` (float32, static batches 1 and
+64), then times, interleaved over `--rounds` rounds, each artifact at batch 1
+(latency) and batch 64 (throughput) with keras_gans.export.speed (TFLite:
+ai-edge-litert interpreter, default XNNPACK delegate, `--threads` threads).
+Medians over rounds (min-max).
+
+    python benchmarks/export_speed.py --rounds 5 --out /tmp/export_speed
+"""
+
+import argparse
+import os
+
+import numpy as np
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", default="/tmp/keras_gans_export_speed")
+    args = parser.parse_args()
+
+    import tensorflow as tf
+
+    from keras_gans import export, zoo
+    from keras_gans.export import speed
+
+    model = zoo.build("dcgan", (64, 64, 3), latent_dim=100, seed=0, jit_compile=False)
+    data = tf.data.Dataset.from_tensor_slices(np.random.default_rng(0).uniform(-1, 1, (64, 64, 64, 3)).astype("float32")).batch(64)
+    model.fit(data, epochs=1, verbose=0)
+    export.export_generator(model, args.out, quantize="float32", static_batch_sizes=(1, 64), benchmark=False, overwrite=True)
+    paths = export.artifact_paths(args.out)
+    contenders = {
+        ("SavedModel", 1): lambda: speed.benchmark_saved_model(paths["saved_model"], [1]),
+        ("SavedModel", 64): lambda: speed.benchmark_saved_model(paths["saved_model"], [64]),
+        ("TFLite dynamic batch", 1): lambda: speed.benchmark_tflite(paths["tflite_float32"], [1], args.threads),
+        ("TFLite dynamic batch", 64): lambda: speed.benchmark_tflite(paths["tflite_float32"], [64], args.threads),
+        ("TFLite static batch 1", 1): lambda: speed.benchmark_tflite(paths["tflite_float32_batch1"], [1], args.threads),
+        ("TFLite static batch 64", 64): lambda: speed.benchmark_tflite(paths["tflite_float32_batch64"], [64], args.threads),
+    }
+    times = {k: [] for k in contenders}
+    partitions = {}
+    for _ in range(args.rounds):
+        for key, fn in contenders.items():
+            result = fn()
+            times[key].append(result["by_batch"][0]["latency_ms"])
+            partitions[key] = result.get("delegate_partitions")
+    print(f"# {args.rounds} rounds, {args.threads} threads, load {os.getloadavg()[0]:.1f}")
+    print("| artifact | batch | ms per call, median (min-max) | images/s (median) | XNNPACK partitions |\n|---|---|---|---|---|")
+    for (name, batch), t in times.items():
+        print(f"| {name} | {batch} | {np.median(t):.2f} ({min(t):.2f}-{max(t):.2f}) | {batch / np.median(t) * 1e3:.0f} | {partitions[(name, batch)]} |")
+
+
+if __name__ == "__main__":
+    main()
