@@ -126,6 +126,27 @@ def test_ablation_weights():
         assert np.isclose(logs["g_loss"], expected(logs), rtol=1e-5)
 
 
+def test_adversarial_terms_are_the_references():
+    """The reference's GANLoss: least squares is MSE (twice this library's
+    1/2-weighted LSGAN terms), vanilla is the BCE mean; D's loss is halved.
+    So L_cGAN weighs against 100 * L1 as in junyanz/pytorch-CycleGAN-and-pix2pix."""
+    mse = lambda x, t: float(tf.reduce_mean(tf.square(x - t)))  # noqa: E731
+    softplus = lambda x: float(tf.reduce_mean(tf.nn.softplus(x)))  # noqa: E731
+    source, target = tf.constant(EDGES[:4]), tf.constant(DIGITS[:4])
+    for loss, d_expected, g_expected in (
+        ("least_squares", lambda r, f: 0.5 * (mse(r, 1) + mse(f, 0)), lambda f: mse(f, 1)),
+        ("non_saturating", lambda r, f: 0.5 * (softplus(-r) + softplus(f)), lambda f: softplus(-f)),
+    ):
+        model = tiny(loss=loss)()
+        model.reset_metrics()
+        logs = {k: float(v) for k, v in model.test_step((source, target)).items()}
+        fake = model.generator(source, training=False)
+        real_logits = model.discriminator([source, target], training=False)
+        fake_logits = model.discriminator([source, fake], training=False)
+        np.testing.assert_allclose(logs["d_loss"], d_expected(real_logits, fake_logits), rtol=1e-5, err_msg=loss)
+        np.testing.assert_allclose(logs["g_gan"], g_expected(fake_logits), rtol=1e-5, err_msg=loss)
+
+
 def test_save_load_resume(tmp_path):
     harness.run_save_load_test(tiny(), pairs(), tmp_path, sample)
 

@@ -8,18 +8,12 @@ import tensorflow as tf
 from keras_gans import losses as losses_lib
 from keras_gans import schedules
 from keras_gans.models import _base
+from keras_gans.models import _reference
 from keras_gans.models.image_pool import ImagePool
 
 # Salts that keep the two pools' random streams apart.
 _SALT_POOL_A = 11
 _SALT_POOL_B = 12
-
-# The games' functions scaled to the reference's criteria (its GANLoss): the
-# D loss is 1/2 (L(D(y), real) + L(D(G(x)), fake)), the G loss L(D(G(x)), real).
-# keras_gans' games sum the two D terms; the least-squares game also carries
-# LSGAN's 1/2 on every term (Mao et al. eq. 2), where the reference uses MSE.
-_TERM_SCALE = {"least_squares": 2.0}
-
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class CycleGAN(_base.AdversarialModel):
@@ -102,7 +96,6 @@ class CycleGAN(_base.AdversarialModel):
         self.loss = loss
         self.loss_options = dict(loss_options or {})
         self.game = losses_lib.get(loss, **self.loss_options)
-        self._term_scale = _TERM_SCALE.get(self.game.name, 1.0)
         if self.cycle_weight < 0 or self.identity_weight < 0:
             raise ValueError(
                 f"cycle_weight and identity_weight must be >= 0, got {cycle_weight} and {identity_weight}."
@@ -176,12 +169,13 @@ class CycleGAN(_base.AdversarialModel):
         return tf.random.experimental.stateless_fold_in(seed, tf.cast(counter, tf.int64))
 
     def discriminator_loss(self, real_logits, fake_logits):
-        """1/2 (L(D(real), real) + L(D(fake), fake)): the reference's halved D loss."""
-        return 0.5 * self._term_scale * self.game.discriminator_loss(real_logits, fake_logits)
+        """1/2 (L(D(real), real) + L(D(fake), fake)): the reference's halved D loss
+        (least squares: MSE, see models/_reference.py)."""
+        return _reference.discriminator_loss(self.game, real_logits, fake_logits)
 
     def generator_loss(self, fake_logits):
-        """L(D(fake), real): the generator's adversarial loss."""
-        return self._term_scale * self.game.generator_loss(None, fake_logits)
+        """L(D(fake), real): the generator's adversarial loss, scaled as the reference's."""
+        return _reference.generator_loss(self.game, None, fake_logits)
 
     def test_step(self, data):
         real_a, real_b = self.unpack_domains(data)

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from keras_gans import losses as losses_lib
 from keras_gans.models import _base
+from keras_gans.models import _reference
 
 # Salt of the generator's dropout noise stream.
 _SALT_DROPOUT = 5
@@ -41,6 +42,10 @@ class Pix2Pix(_base.AdversarialModel):
         l1_weight: lambda, the weight of E|y - G(x, z)|_1 (100 in the paper).
         loss: the adversarial game, a name from `keras_gans.losses.GAMES`
             ("non_saturating" is the paper's; "least_squares" for LSGAN).
+            The adversarial terms are scaled as the reference's GANLoss
+            (models/_reference.py): least squares is MSE against the
+            targets, twice `losses.least_squares_*`, so it weighs against
+            `l1_weight` * L1 as in the reference.
         loss_options: options of the game.
         gan_weight: the weight of the adversarial term in G's loss (1; 0 for
             L1 only).
@@ -102,7 +107,7 @@ class Pix2Pix(_base.AdversarialModel):
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator([source, fake], training=True)
             real_logits = self.discriminator([source, target], training=True)
-            d_loss = 0.5 * self.game.discriminator_loss(real_logits, fake_logits)
+            d_loss = self.discriminator_loss(real_logits, fake_logits)
         self.apply_update(self.d_optimizer, tape, d_loss, self.discriminator.trainable_variables)
         return {"d_loss": d_loss}
 
@@ -117,22 +122,30 @@ class Pix2Pix(_base.AdversarialModel):
             real_logits = self.discriminator([source, target], training=True)
         with tape:
             fake_logits = self.discriminator([source, fake], training=True)
-            g_gan = self.game.generator_loss(real_logits, fake_logits)
+            g_gan = self.generator_loss(real_logits, fake_logits)
             g_l1 = l1_distance(target, fake)
             g_loss = self.gan_weight * g_gan + self.l1_weight * g_l1
         self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
         return {"g_loss": g_loss, "g_gan": g_gan, "g_l1": g_l1}
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        """The reference's halved D loss (least squares: MSE, see models/_reference.py)."""
+        return _reference.discriminator_loss(self.game, real_logits, fake_logits)
+
+    def generator_loss(self, real_logits, fake_logits):
+        """L_cGAN's term for G, scaled as the reference's criterion (see models/_reference.py)."""
+        return _reference.generator_loss(self.game, real_logits, fake_logits)
 
     def test_step(self, data):
         source, target = self.unpack_pair(data)
         fake = self.generator(source, training=False)
         real_logits = self.discriminator([source, target], training=False)
         fake_logits = self.discriminator([source, fake], training=False)
-        g_gan = self.game.generator_loss(real_logits, fake_logits)
+        g_gan = self.generator_loss(real_logits, fake_logits)
         g_l1 = l1_distance(target, fake)
         return self.record(
             {
-                "d_loss": 0.5 * self.game.discriminator_loss(real_logits, fake_logits),
+                "d_loss": self.discriminator_loss(real_logits, fake_logits),
                 "g_loss": self.gan_weight * g_gan + self.l1_weight * g_l1,
                 "g_gan": g_gan,
                 "g_l1": g_l1,
