@@ -63,8 +63,15 @@ class CycleGAN(_base.AdversarialModel):
 
     Example:
 
-    >>> model = keras_gans.models.cycle_gan.build_cycle_gan((256, 256, 3), steps_per_epoch=1067)
-    >>> model.fit(keras_gans.datasets.load_unpaired("cycle_gan/horse2zebra"), epochs=200)
+    An epoch of the reference is max(|A|, |B|) batches (its unaligned
+    dataset's length): horse2zebra has 1,067 horses and 1,334 zebras, so at
+    batch 1 an epoch is 1,334 steps.
+
+    >>> model = keras_gans.models.cycle_gan.build_cycle_gan((256, 256, 3), steps_per_epoch=1334)
+    >>> data = keras_gans.datasets.load_unpaired("cycle_gan/horse2zebra", batch_size=1)
+    >>> int(data.cardinality())   # load_unpaired's epoch is max(|A|, |B|) too
+    1334
+    >>> model.fit(data, epochs=200)
     >>> zebras = model.translate(horses)  # G(x)
     """
 
@@ -369,7 +376,8 @@ def build_cycle_gan(
         cycle_weight, identity_weight, pool_size, loss, seed: as `CycleGAN`.
         learning_rate: initial rate of both optimizers.
         constant_epochs, decay_epochs: the schedule, in epochs (100 + 100).
-        steps_per_epoch: batches per epoch; needed for the schedule.
+        steps_per_epoch: batches per epoch, max(|A|, |B|) / batch size as in
+            the reference; needed for the schedule.
         **compile_kwargs: passed to `compile` (e.g. jit_compile).
 
     Returns:
