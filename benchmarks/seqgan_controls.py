@@ -36,13 +36,13 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
 
-from keras_gans.datasets import text as text_data  # noqa: E402
-from keras_gans.models.seqgan import SeqGAN  # noqa: E402
-from keras_gans.networks import text as text_networks  # noqa: E402
+from keras_gans.datasets import text as text_data
+from keras_gans.models.seqgan import SeqGAN
+from keras_gans.networks import text as text_networks
 
 ARMS = ("mle", "constant", "seqgan")
 
@@ -193,7 +193,8 @@ def _log_prob(generator, tokens, batch_size=1000):
 
 
 def table(out_file):
-    rows = [json.loads(line) for line in open(out_file)]
+    with open(out_file) as f:
+        rows = [json.loads(line) for line in f]
     lines = [
         "| arm | seeds | NLL-oracle after pretraining | NLL-oracle after the arm | gain | NLL-test after pretraining | NLL-test after the arm | change |",
         "|---|---|---|---|---|---|---|---|",

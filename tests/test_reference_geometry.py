@@ -6,8 +6,8 @@ from them), in numpy, and compared with the Keras layers of this library's
 generators on an impulse and on random inputs.
 """
 
-import numpy as np
 import keras
+import numpy as np
 
 from keras_gans.networks.resnet import resnet_generator
 from keras_gans.networks.unet import unet_generator
