@@ -29,8 +29,10 @@ as it finishes, so a stopped run keeps what it measured;
 """
 
 import argparse
+import ast
 import json
 import os
+import re
 import sys
 import time
 
@@ -58,6 +60,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--smoke", action="store_true", help="tiny sizes, to check the script")
     p.add_argument("--table", action="store_true", help="only print the table of <out>/seqgan_controls.jsonl")
+    p.add_argument("--at-round", type=int, default=None, help="--table: the scores after this many rounds")
+    p.add_argument("--logs", nargs="*", default=(), help="--table: progress logs of runs still going")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
     p.add_argument("--vocab-size", type=int, default=5000)
@@ -192,39 +196,85 @@ def _log_prob(generator, tokens, batch_size=1000):
     return np.concatenate([function(tf.constant(tokens[i : i + batch_size])).numpy() for i in range(0, len(tokens), batch_size)])
 
 
-def table(out_file):
-    with open(out_file) as f:
-        rows = [json.loads(line) for line in f]
+def load_rows(out_file, logs=()):
+    """Finished runs from the JSON lines; with `logs` (this script's printed
+    progress), also the runs still going, up to their last evaluation."""
+    rows = []
+    if os.path.exists(out_file):
+        with open(out_file) as f:
+            rows = [json.loads(line) for line in f]
+    done = {(r["seed"], r["arm"]) for r in rows}
+    pretrained, partial = {}, {}
+    for path in logs:
+        with open(path) as f:
+            for line in f:
+                match = re.match(r"\[seed (\d+)\] MLE pretraining .*?: (\{.*\})$", line.strip())
+                if match:
+                    pretrained[int(match.group(1))] = ast.literal_eval(match.group(2))
+                match = re.match(r"\[seed (\d+) (\w+)\] (\{.*?\})( d_accuracy (\[.*\]))?$", line.strip())
+                if match and (int(match.group(1)), match.group(2)) not in done:
+                    key = (int(match.group(1)), match.group(2))
+                    row = partial.setdefault(key, {"seed": key[0], "arm": key[1], "curve": [], "d_accuracy": [], "partial": True})
+                    row["curve"].append(ast.literal_eval(match.group(3)))
+                    if match.group(5):
+                        row["d_accuracy"] += ast.literal_eval(match.group(5))
+    for (seed, _), row in partial.items():
+        if seed in pretrained:
+            row["pretrained"] = pretrained[seed]
+            row["final"] = row["curve"][-1]
+            rows.append(row)
+    return rows
+
+
+def table(out_file, at_round=None, logs=()):
+    """The Markdown table: mean and spread over seeds, at the last round (or `at_round`)."""
+    rows = []
+    for row in load_rows(out_file, logs):
+        point = row["final"]
+        if at_round is not None:
+            points = [c for c in row["curve"] if c["round"] == at_round]
+            if not points:
+                continue
+            point = points[0]
+        rows.append({**row, "at": point})
     lines = [
-        "| arm | seeds | NLL-oracle after pretraining | NLL-oracle after the arm | gain | NLL-test after pretraining | NLL-test after the arm | change |",
-        "|---|---|---|---|---|---|---|---|",
+        "| arm | seeds | rounds | NLL-oracle after pretraining | NLL-oracle after the arm | gain | "
+        "NLL-test after pretraining | NLL-test after the arm | change |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
+
+    def stat(values):
+        values = np.asarray(values, float)
+        return f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0.0:.3f}"
+
+    gains = {}
     for arm in ARMS:
-        runs = [r for r in rows if r["arm"] == arm]
+        runs = sorted((r for r in rows if r["arm"] == arm), key=lambda r: r["seed"])
         if not runs:
             continue
-
-        def stat(values):
-            values = np.asarray(values, float)
-            return f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0.0:.3f}"
-
         before = [r["pretrained"]["nll_oracle"] for r in runs]
-        after = [r["final"]["nll_oracle"] for r in runs]
+        after = [r["at"]["nll_oracle"] for r in runs]
         test_before = [r["pretrained"]["nll_test"] for r in runs]
-        test_after = [r["final"]["nll_test"] for r in runs]
+        test_after = [r["at"]["nll_test"] for r in runs]
+        gains[arm] = {r["seed"]: b - a for r, b, a in zip(runs, before, after)}
+        rounds = sorted({r["at"]["round"] for r in runs})
         lines.append(
-            f"| {arm} | {', '.join(str(r['seed']) for r in runs)} | {stat(before)} | {stat(after)} | "
-            f"{stat(np.subtract(before, after))} | {stat(test_before)} | {stat(test_after)} | "
+            f"| {arm} | {', '.join(str(r['seed']) for r in runs)} | {', '.join(map(str, rounds))} | {stat(before)} | "
+            f"{stat(after)} | {stat(np.subtract(before, after))} | {stat(test_before)} | {stat(test_after)} | "
             f"{stat(np.subtract(test_after, test_before))} |"
         )
     lines.append("")
     lines.append("mean ± sample standard deviation over seeds; gain = before - after (positive: better);")
     lines.append("change of NLL-test = after - before (positive: G lost coverage of held-out real sequences).")
+    for control in ("mle", "constant"):
+        paired = [gains["seqgan"][s] - gains[control][s] for s in gains.get("seqgan", {}) if s in gains.get(control, {})]
+        if paired:
+            lines.append(f"SeqGAN's gain minus {control}'s, paired by seed: {stat(paired)} ({len(paired)} seeds)")
     for r in rows:
-        if r["arm"] == "seqgan":
+        if r["arm"] == "seqgan" and r["d_accuracy"]:
             acc = r["d_accuracy"]
-            lines.append(f"seed {r['seed']}: D accuracy after pretraining {r['d_pretrain_accuracy'][-1]:.3f}, "
-                         f"during the rounds first {acc[0] if acc else float('nan'):.3f} last {acc[-1] if acc else float('nan'):.3f}")
+            lines.append(f"seed {r['seed']}: D accuracy in the rounds, first {acc[0]:.3f}, last {acc[-1]:.3f}"
+                         + (" (run still going)" if r.get("partial") else ""))
     return "\n".join(lines)
 
 
@@ -233,7 +283,7 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     out_file = os.path.join(args.out, "seqgan_controls.jsonl")
     if args.table:
-        print(table(out_file))
+        print(table(out_file, args.at_round, args.logs))
         return
     if args.smoke:
         args.vocab_size, args.seq_len, args.hidden_dim, args.num_sequences = 50, 6, 8, 512
