@@ -275,7 +275,8 @@ class SeqGAN(_base.AdversarialModel):
             # replicas' summed gradients are then the global batch's sum.
             scaled = g_loss * tf.cast(replicas, g_loss.dtype)
         self.apply_update(self.g_optimizer, tape, scaled, self.generator.trainable_variables)
-        return {"g_loss": g_loss, "reward": tf.reduce_mean(rewards)}
+        # Logged as the global batch's sum (the replicas' logs are averaged).
+        return {"g_loss": scaled, "reward": tf.reduce_mean(rewards)}
 
     def discriminator_update(self, real, step=0):
         """One update of D: real sequences (label 1) against fresh samples of G (label 0)."""
