@@ -5,9 +5,17 @@ an LSTM whose weights are drawn from N(0, 1); a generator is scored by
 NLL-oracle, the oracle's average negative log-likelihood of its samples
 (Yu et al. 2017, table 1: random 10.310, MLE 9.038, SeqGAN 8.736).
 
-    python examples/seqgan_oracle.py                  # the paper's setting, ~1 h on 2 idle cores
-    python examples/seqgan_oracle.py --mle-epochs 15 --adversarial-minutes 8
+    python examples/seqgan_oracle.py                  # the paper's schedule: GPU-scale (days on this 2-core CPU)
+    python examples/seqgan_oracle.py --mle-epochs 15 --d-pretrain-repeats 3 --d-pretrain-epochs 1 \
+        --d-samples 2000 --d-epochs 1 --d-repeats 1 --d-learning-rate 1e-3 --adversarial-minutes 8
+    python examples/seqgan_oracle.py --paper-d-schedule=off --discriminator-steps 5   # D: 5 minibatches per round
     python examples/seqgan_oracle.py --smoke          # a tiny run in well under a minute
+
+The defaults are the paper's code (LantaoYu/SeqGAN): 120 MLE epochs; D
+pretrained 50 times on 10,000 fresh samples and the 10,000 real sequences,
+3 epochs each (about 46,900 minibatches); 200 rounds of one G update and 5 x 3
+epochs of D on 10,000 fresh samples (about 4,690 minibatches per round). For
+a CPU-sized comparison against controls see benchmarks/seqgan_controls.py.
 
 Progress is printed as it goes; the numbers, the per-round timing and the
 trained model are written under --output.
@@ -35,13 +43,21 @@ PAPER = {"random": 10.310, "mle": 9.038, "seqgan": 8.736}
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--smoke", action="store_true", help="tiny oracle and networks, a few steps")
-    p.add_argument("--mle-epochs", type=int, default=50, help="MLE pretraining epochs (paper's code: 120)")
-    p.add_argument("--d-pretrain-epochs", type=int, default=3, help="D pretraining epochs over the real data")
-    p.add_argument("--d-pretrain-steps", type=int, default=None, help="or this many D pretraining steps")
+    p.add_argument("--mle-epochs", type=int, default=120, help="MLE pretraining epochs (paper's code: 120)")
+    p.add_argument("--paper-d-schedule", choices=("on", "off"), default="on",
+                   help="on: D trains on fresh sample sets (--d-pretrain-*, --d-samples/epochs/repeats); "
+                        "off: --discriminator-steps minibatches per round, --d-pretrain-epochs passes over the data")
+    p.add_argument("--d-pretrain-samples", type=int, default=10_000, help="fresh samples per D pretraining repeat (paper: 10,000)")
+    p.add_argument("--d-pretrain-epochs", type=int, default=3, help="D pretraining epochs per repeat (paper: 3)")
+    p.add_argument("--d-pretrain-repeats", type=int, default=50, help="D pretraining repeats (paper: 50)")
+    p.add_argument("--d-pretrain-steps", type=int, default=None, help="off-schedule: this many D pretraining steps")
+    p.add_argument("--d-samples", type=int, default=10_000, help="fresh samples per D repeat in a round (paper: 10,000)")
+    p.add_argument("--d-epochs", type=int, default=3, help="D epochs per repeat in a round (paper: 3)")
+    p.add_argument("--d-repeats", type=int, default=5, help="D repeats per round (paper: 5)")
     p.add_argument("--rounds", type=int, default=200, help="adversarial rounds (paper's code: 200)")
     p.add_argument("--adversarial-minutes", type=float, default=None, help="stop the adversarial phase after this wall time")
     p.add_argument("--rollouts", type=int, default=16)
-    p.add_argument("--discriminator-steps", type=int, default=5, help="D updates per round")
+    p.add_argument("--discriminator-steps", type=int, default=5, help="off-schedule: D updates per round")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--d-learning-rate", type=float, default=1e-4,
                    help="D's Adam learning rate (paper: 1e-4, with ~47k pretraining steps; 1e-3 separates in ~200)")
@@ -97,6 +113,7 @@ def main(argv=None):
         d_options = dict(embedding_dim=8, filter_widths=(1, 2, 3), filter_counts=(8, 8, 8))
         args.mle_epochs, args.d_pretrain_epochs, args.rounds = 2, 1, 2
         args.rollouts, args.discriminator_steps, args.batch_size = 2, 1, 32
+        args.d_pretrain_samples, args.d_pretrain_repeats, args.d_samples, args.d_epochs, args.d_repeats = 128, 1, 64, 1, 1
         args.eval_every, args.eval_samples, args.final_samples = 1, 64, 128
     else:
         sizes = dict(vocab_size=5000, seq_len=20, embedding_dim=32, hidden_dim=32, num_sequences=10_000)
@@ -112,13 +129,19 @@ def main(argv=None):
     print(f"NLL-oracle of the oracle's own samples (its entropy rate): "
           f"{oracle.nll_oracle(oracle.sample(args.eval_samples, seed=1)):.3f}", flush=True)
 
+    paper = args.paper_d_schedule == "on"
+    if paper:
+        paper_schedule = dict(discriminator_steps=args.d_repeats, discriminator_samples=args.d_samples,
+                              discriminator_epochs=args.d_epochs, discriminator_batch_size=args.batch_size)
+    else:
+        paper_schedule = dict(discriminator_steps=args.discriminator_steps)
     model = SeqGAN(
         text_networks.lstm_generator(oracle.vocab_size, sizes["embedding_dim"], sizes["hidden_dim"], oracle.seq_len),
         text_networks.text_cnn_discriminator(oracle.vocab_size, oracle.seq_len, **d_options),
         seq_len=oracle.seq_len,
         rollouts=args.rollouts,
-        discriminator_steps=args.discriminator_steps,
         seed=args.seed,
+        **paper_schedule,
     )
     model.compile(d_optimizer=keras.optimizers.Adam(args.d_learning_rate))  # G: Adam(1e-2), clip 5
     history = []
@@ -139,11 +162,17 @@ def main(argv=None):
     print(f"NLL-oracle after {args.mle_epochs} MLE epochs: {results['mle']:.3f}", flush=True)
 
     phase_start = time.time()
-    if args.d_pretrain_steps:
-        d_schedule = dict(x=data.repeat(), epochs=1, steps_per_epoch=args.d_pretrain_steps)
+    if paper:
+        d_history = model.pretrain_discriminator(
+            data, samples=args.d_pretrain_samples, epochs=args.d_pretrain_epochs, repeats=args.d_pretrain_repeats
+        ).history
+        print(f"D pretraining: accuracy per repeat {[round(float(a), 3) for a in d_history['d_accuracy']]}", flush=True)
     else:
-        d_schedule = dict(x=data, epochs=args.d_pretrain_epochs)
-    model.pretrain_discriminator(**d_schedule, verbose=0, callbacks=[Progress("d-pretrain", None, 1, history)])
+        if args.d_pretrain_steps:
+            d_schedule = dict(x=data.repeat(), epochs=1, steps_per_epoch=args.d_pretrain_steps)
+        else:
+            d_schedule = dict(x=data, epochs=args.d_pretrain_epochs)
+        model.pretrain_discriminator(**d_schedule, verbose=0, callbacks=[Progress("d-pretrain", None, 1, history)])
     results["d_pretrain_minutes"] = (time.time() - phase_start) / 60
 
     progress = Progress("round", lambda: nll(args.eval_samples), args.eval_every, history)
@@ -167,8 +196,10 @@ def main(argv=None):
     print("\nNLL-oracle (lower is better)        this run   paper")
     for key, label in (("random", "random (untrained G)"), ("mle", "MLE"), ("seqgan", "SeqGAN")):
         print(f"  {label:<32} {results[key]:8.3f}  {PAPER[key]:6.3f}")
+    d_note = (f"D {args.d_repeats} x {args.d_epochs} epochs on {args.d_samples} fresh samples" if paper
+              else f"{args.discriminator_steps} D steps")
     print(f"adversarial rounds: {rounds}; one round (batch {args.batch_size}, rollouts {args.rollouts}, "
-          f"{args.discriminator_steps} D steps): {results['round_seconds_wall']:.1f}s wall, "
+          f"{d_note}): {results['round_seconds_wall']:.1f}s wall, "
           f"{results['round_seconds_cpu']:.1f}s CPU; load average {results['load_average'][0]:.1f}")
     print(f"SeqGAN {'lowered' if results['seqgan'] < results['mle'] else 'did NOT lower'} NLL-oracle below MLE "
           f"({results['mle']:.3f} -> {results['seqgan']:.3f}); total {results['total_minutes']:.1f} min")

@@ -8,11 +8,16 @@ import tensorflow as tf
 class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     """Constant learning rate, then a linear decay to zero.
 
-    CycleGAN (Zhu et al. 2017, section 4) and pix2pix train "with the same
-    learning rate for the first 100 epochs and linearly decay the rate to
-    zero over the next 100 epochs" (the reference's `--lr_policy linear`).
-    Here the decay is per optimizer step (the reference steps once per epoch,
-    and its last epoch runs at lr / 101 rather than at 0).
+    CycleGAN (Zhu et al. 2017, section 4) trains "with the same learning
+    rate for the first 100 epochs and linearly decay the rate to zero over
+    the next 100 epochs" (the reference's `--lr_policy linear`). The PyTorch
+    port (junyanz/pytorch-CycleGAN-and-pix2pix) uses the same 100 + 100 for
+    pix2pix, whose paper gives a constant Adam rate: `build_pix2pix` keeps
+    the rate constant by default and takes this schedule with
+    `build_pix2pix(steps_per_epoch=...)`; `build_cycle_gan(steps_per_epoch=...)`
+    uses it for CycleGAN. Here the decay is per optimizer step (the
+    reference steps once per epoch, and its last epoch runs at lr / 101
+    rather than at 0).
 
     Args:
         initial_learning_rate: the constant rate (2e-4 in the paper).

@@ -63,3 +63,13 @@ def test_bad_shapes():
     harness.assert_clear_error(lambda: networks.dcgan_discriminator((32, 16, 3)), "(32, 16, 3)", error=ValueError)
     harness.assert_clear_error(lambda: networks.dcgan_generator(8, (32, 32, 2)), "1 or 3 channels", error=ValueError)
     harness.assert_clear_error(lambda: networks.dcgan_discriminator((32, 32, 3), normalization="group"), "normalization", error=ValueError)
+
+
+def test_acgan_discriminator_dropout_is_the_papers():
+    """Odena et al. 2017 (appendix, table 3): dropout 0.5 after every convolution of D."""
+    from keras_gans.networks import conditional
+
+    model = conditional.acgan_discriminator((16, 16, 1), 10, base_filters=4)
+    rates = [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert rates == [0.5] * len(convs) and convs

@@ -126,6 +126,27 @@ def test_ablation_weights():
         assert np.isclose(logs["g_loss"], expected(logs), rtol=1e-5)
 
 
+def test_adversarial_terms_are_the_references():
+    """The reference's GANLoss: least squares is MSE (twice this library's
+    1/2-weighted LSGAN terms), vanilla is the BCE mean; D's loss is halved.
+    So L_cGAN weighs against 100 * L1 as in junyanz/pytorch-CycleGAN-and-pix2pix."""
+    mse = lambda x, t: float(tf.reduce_mean(tf.square(x - t)))  # noqa: E731
+    softplus = lambda x: float(tf.reduce_mean(tf.nn.softplus(x)))  # noqa: E731
+    source, target = tf.constant(EDGES[:4]), tf.constant(DIGITS[:4])
+    for loss, d_expected, g_expected in (
+        ("least_squares", lambda r, f: 0.5 * (mse(r, 1) + mse(f, 0)), lambda f: mse(f, 1)),
+        ("non_saturating", lambda r, f: 0.5 * (softplus(-r) + softplus(f)), lambda f: softplus(-f)),
+    ):
+        model = tiny(loss=loss)()
+        model.reset_metrics()
+        logs = {k: float(v) for k, v in model.test_step((source, target)).items()}
+        fake = model.generator(source, training=False)
+        real_logits = model.discriminator([source, target], training=False)
+        fake_logits = model.discriminator([source, fake], training=False)
+        np.testing.assert_allclose(logs["d_loss"], d_expected(real_logits, fake_logits), rtol=1e-5, err_msg=loss)
+        np.testing.assert_allclose(logs["g_gan"], g_expected(fake_logits), rtol=1e-5, err_msg=loss)
+
+
 def test_save_load_resume(tmp_path):
     harness.run_save_load_test(tiny(), pairs(), tmp_path, sample)
 
@@ -156,6 +177,46 @@ def test_build_pix2pix_paper_defaults():
     assert [tuple(t.shape[1:]) for t in model.discriminator.inputs] == [(32, 32, 3), (32, 32, 1)]
     assert model.l1_weight == 100.0 and model.loss == "non_saturating"
     assert np.isclose(float(model.g_optimizer.learning_rate), 2e-4) and np.isclose(float(model.d_optimizer.beta_1), 0.5)
+
+
+def test_paper_test_protocol():
+    """test_mode="paper": dropout on and the test batch's batch-norm statistics
+    (the moving ones untouched), through build_pix2pix, translate and
+    evaluate_pairs; "inference" stays deterministic with moving statistics."""
+    x, y = EDGES[:4], DIGITS[:4]
+    kwargs = dict(generator_filters=4, discriminator_filters=4, n_layers=1, depth=3)
+    no_dropout = build_pix2pix(SHAPE, dropout_rate=0.0, test_mode="paper", **kwargs)
+    moving = [v.numpy() for v in no_dropout.generator.non_trainable_variables]
+    batch_stats = no_dropout.generator(x, training=True).numpy()  # what the reference computes
+    for v, value in zip(no_dropout.generator.non_trainable_variables, moving):
+        v.assign(value)
+    paper = no_dropout.translate(x, batch_size=4)
+    np.testing.assert_allclose(paper, batch_stats, rtol=1e-5, atol=1e-6)
+    for v, value in zip(no_dropout.generator.non_trainable_variables, moving):
+        np.testing.assert_array_equal(v.numpy(), value)  # the moving statistics are left alone
+    inference = no_dropout.translate(x, test_mode="inference")
+    assert np.abs(inference - paper).max() > 1e-3
+    scores = evaluate_pairs(no_dropout, tf.data.Dataset.from_tensor_slices((x, y)).batch(4))
+    expected = np.mean(np.abs((y + 1) / 2 - np.clip((batch_stats + 1) / 2, 0, 1)))
+    np.testing.assert_allclose(scores["l1"], expected, rtol=1e-5)
+    assert evaluate_pairs(no_dropout, tf.data.Dataset.from_tensor_slices((x, y)).batch(4), test_mode="inference")["l1"] != scores["l1"]
+
+    with_dropout = build_pix2pix(SHAPE, test_mode="paper", **kwargs)
+    assert not np.allclose(with_dropout.translate(x), with_dropout.translate(x))  # z is sampled at test time
+    np.testing.assert_array_equal(with_dropout.translate(x, test_mode="inference"), with_dropout.translate(x, test_mode="inference"))
+    harness.assert_clear_error(lambda: build_pix2pix(SHAPE, test_mode="eval", **kwargs), "test_mode", "paper", error=ValueError)
+
+
+def test_build_pix2pix_learning_rate_schedules():
+    """Constant by default (the paper); steps_per_epoch: the PyTorch port's 100 + 100 linear decay."""
+    kwargs = dict(generator_filters=4, discriminator_filters=4, n_layers=1, depth=3)
+    constant = build_pix2pix(SHAPE, **kwargs)
+    assert np.isclose(float(constant.g_optimizer.learning_rate), 2e-4)
+    decayed = build_pix2pix(SHAPE, steps_per_epoch=10, **kwargs)
+    schedule = decayed.g_optimizer._learning_rate
+    for step, rate in ((0, 2e-4), (1000, 2e-4), (1500, 1e-4), (2000, 0.0)):
+        assert np.isclose(float(schedule(step)), rate, atol=1e-9), step
+    assert decayed.d_optimizer._learning_rate is schedule
 
 
 def test_evaluate_pairs_exact_values():

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from keras_gans.models.seqgan import SeqGAN, policy_gradient_loss
-from keras_gans.networks.text import lstm_generator, sample_categorical, text_cnn_discriminator
+from keras_gans.networks.text import lstm_generator, sample_categorical, sampler, text_cnn_discriminator
 from tests import harness
 
 VOCAB, LENGTH = 30, 5
@@ -63,7 +63,7 @@ def test_policy_gradient_is_the_reinforce_estimator():
     second = step_probs[:, 1].reshape(3, 3)
     q_first = (second * r).sum(axis=1)  # Q(y_1) = sum_y2 G(y_2|y_1) R(y_1, y_2)
     q = np.stack([np.repeat(q_first, 3), reward.numpy()], axis=1)  # (9, 2)
-    weights = prob[:, None] * q * q.size  # undoes the mean over batch and time
+    weights = prob[:, None] * q  # the loss sums over batch and time, as the reference
     with tf.GradientTape() as tape:
         loss = policy_gradient_loss(generator(sequences), sequences, tf.constant(weights, tf.float32))
     estimated = tape.gradient(loss, variables)
@@ -79,8 +79,12 @@ def test_policy_gradient_is_the_reinforce_estimator():
     bias_grad = tape.gradient(loss, generator.output_layer.bias).numpy()
     softmax = tf.nn.softmax(generator(batch)).numpy()
     onehot = np.eye(3)[batch.numpy()]
-    by_hand = -(rewards[..., None] * (onehot - softmax)).sum(axis=(0, 1)) / rewards.size
+    by_hand = -(rewards[..., None] * (onehot - softmax)).sum(axis=(0, 1))  # the reference's sum
     np.testing.assert_allclose(bias_grad, by_hand, rtol=1e-5, atol=1e-7)
+    with tf.GradientTape() as tape:
+        loss = policy_gradient_loss(generator(batch), batch, rewards, reduction="mean")
+    bias_grad = tape.gradient(loss, generator.output_layer.bias).numpy()
+    np.testing.assert_allclose(bias_grad, by_hand / rewards.size, rtol=1e-5, atol=1e-7)
 
 
 def test_rollouts_keep_the_prefix_and_sample_the_rest():
@@ -132,6 +136,42 @@ def test_adversarial_round_trains_both_players_and_delays_the_rollout_copy():
     for b, a, g in zip(before, after, generator):
         np.testing.assert_allclose(a, 0.8 * b + 0.2 * g, rtol=1e-5, atol=1e-6)
     assert not all(np.allclose(a, g) for a, g in zip(after, generator))
+
+
+def test_rollouts_use_the_current_generator_by_default():
+    """As the paper's code (its roll-out graph reads G's current weights): after
+    a round, a roll-out is G's own completion, not a delayed copy's."""
+    model = tiny()()
+    assert model.rollout_update_rate == 0.0
+    model.fit(token_data(), epochs=1, steps_per_epoch=2, verbose=0)
+    sequences = tf.constant(model.generate(4, seed=1))
+    for t in (0, 2):
+        np.testing.assert_array_equal(
+            model.rollout(sequences, t, SEED).numpy(),
+            model.generator.complete(sequences, t, sampler(SEED)).numpy(),
+        )
+
+
+def test_paper_discriminator_schedule():
+    """discriminator_samples=S: after each round, discriminator_steps times,
+    S fresh samples and S real sequences, discriminator_epochs epochs of
+    minibatches (the paper's 5 x 3 epochs on 10,000); D's accuracy is logged."""
+    model = tiny(discriminator_steps=2, discriminator_samples=24, discriminator_epochs=3, discriminator_batch_size=8)()
+    history = model.fit(token_data(), epochs=2, steps_per_epoch=1, verbose=0).history
+    per_repeat = 3 * (2 * 24 // 8)  # 3 epochs of 6 minibatches
+    assert int(model.d_optimizer.iterations.numpy()) == 2 * 2 * per_repeat
+    assert int(model.g_optimizer.iterations.numpy()) == 2
+    assert len(history["d_accuracy"]) == 2 and all(0.0 <= a <= 1.0 for a in history["d_accuracy"])
+    assert {"d_loss", "d_real", "d_fake", "g_loss"} <= set(history)
+
+    pretrain = tiny(discriminator_batch_size=8)()
+    d_history = pretrain.pretrain_discriminator(token_data(), samples=16, epochs=2, repeats=3).history
+    assert int(pretrain.d_optimizer.iterations.numpy()) == 3 * 2 * (2 * 16 // 8)
+    assert len(d_history["d_accuracy"]) == 3
+    harness.assert_clear_error(
+        lambda: tiny()().pretrain_discriminator(token_data(), samples=16),
+        "discriminator_batch_size", "64", error=ValueError,
+    )
 
 
 def test_pretraining_phases():

@@ -8,18 +8,12 @@ import tensorflow as tf
 from keras_gans import losses as losses_lib
 from keras_gans import schedules
 from keras_gans.models import _base
+from keras_gans.models import _reference
 from keras_gans.models.image_pool import ImagePool
 
 # Salts that keep the two pools' random streams apart.
 _SALT_POOL_A = 11
 _SALT_POOL_B = 12
-
-# The games' functions scaled to the reference's criteria (its GANLoss): the
-# D loss is 1/2 (L(D(y), real) + L(D(G(x)), fake)), the G loss L(D(G(x)), real).
-# keras_gans' games sum the two D terms; the least-squares game also carries
-# LSGAN's 1/2 on every term (Mao et al. eq. 2), where the reference uses MSE.
-_TERM_SCALE = {"least_squares": 2.0}
-
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class CycleGAN(_base.AdversarialModel):
@@ -69,8 +63,15 @@ class CycleGAN(_base.AdversarialModel):
 
     Example:
 
-    >>> model = keras_gans.models.cycle_gan.build_cycle_gan((256, 256, 3), steps_per_epoch=1067)
-    >>> model.fit(keras_gans.datasets.load_unpaired("cycle_gan/horse2zebra"), epochs=200)
+    An epoch of the reference is max(|A|, |B|) batches (its unaligned
+    dataset's length): horse2zebra has 1,067 horses and 1,334 zebras, so at
+    batch 1 an epoch is 1,334 steps.
+
+    >>> model = keras_gans.models.cycle_gan.build_cycle_gan((256, 256, 3), steps_per_epoch=1334)
+    >>> data = keras_gans.datasets.load_unpaired("cycle_gan/horse2zebra", batch_size=1)
+    >>> int(data.cardinality())   # load_unpaired's epoch is max(|A|, |B|) too
+    1334
+    >>> model.fit(data, epochs=200)
     >>> zebras = model.translate(horses)  # G(x)
     """
 
@@ -102,7 +103,6 @@ class CycleGAN(_base.AdversarialModel):
         self.loss = loss
         self.loss_options = dict(loss_options or {})
         self.game = losses_lib.get(loss, **self.loss_options)
-        self._term_scale = _TERM_SCALE.get(self.game.name, 1.0)
         if self.cycle_weight < 0 or self.identity_weight < 0:
             raise ValueError(
                 f"cycle_weight and identity_weight must be >= 0, got {cycle_weight} and {identity_weight}."
@@ -176,12 +176,13 @@ class CycleGAN(_base.AdversarialModel):
         return tf.random.experimental.stateless_fold_in(seed, tf.cast(counter, tf.int64))
 
     def discriminator_loss(self, real_logits, fake_logits):
-        """1/2 (L(D(real), real) + L(D(fake), fake)): the reference's halved D loss."""
-        return 0.5 * self._term_scale * self.game.discriminator_loss(real_logits, fake_logits)
+        """1/2 (L(D(real), real) + L(D(fake), fake)): the reference's halved D loss
+        (least squares: MSE, see models/_reference.py)."""
+        return _reference.discriminator_loss(self.game, real_logits, fake_logits)
 
     def generator_loss(self, fake_logits):
-        """L(D(fake), real): the generator's adversarial loss."""
-        return self._term_scale * self.game.generator_loss(None, fake_logits)
+        """L(D(fake), real): the generator's adversarial loss, scaled as the reference's."""
+        return _reference.generator_loss(self.game, None, fake_logits)
 
     def test_step(self, data):
         real_a, real_b = self.unpack_domains(data)
@@ -375,7 +376,8 @@ def build_cycle_gan(
         cycle_weight, identity_weight, pool_size, loss, seed: as `CycleGAN`.
         learning_rate: initial rate of both optimizers.
         constant_epochs, decay_epochs: the schedule, in epochs (100 + 100).
-        steps_per_epoch: batches per epoch; needed for the schedule.
+        steps_per_epoch: batches per epoch, max(|A|, |B|) / batch size as in
+            the reference; needed for the schedule.
         **compile_kwargs: passed to `compile` (e.g. jit_compile).
 
     Returns:

@@ -7,9 +7,15 @@ import tensorflow as tf
 
 from keras_gans import losses as losses_lib
 from keras_gans.models import _base
+from keras_gans.models import _reference
 
 # Salt of the generator's dropout noise stream.
 _SALT_DROPOUT = 5
+
+# How G runs at test time: "inference" (moving batch-norm statistics, no
+# dropout) or "paper" (dropout on and the test batch's own statistics, as
+# the paper and its code: the reference never calls model.eval() for pix2pix).
+TEST_MODES = ("inference", "paper")
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -27,12 +33,13 @@ class Pix2Pix(_base.AdversarialModel):
     relative to G"), and D is updated before G. `gan_weight=0` gives the
     paper's "L1 only" ablation and `l1_weight=0` its "cGAN only".
 
-    Inference (`translate`, `call`, export) runs G in inference mode: batch
-    norm with its moving statistics, no dropout. The paper instead keeps
-    dropout and the test batch's statistics at test time; for that, build the
-    U-Net with `inference_dropout=True` and, with the paper's batch size of 1
-    (where batch statistics are instance statistics),
-    `normalization="instance"`.
+    Test time: with `test_mode="inference"` (default), `translate` and
+    `evaluate_pairs` run G in inference mode: batch norm with its moving
+    statistics, no dropout. `test_mode="paper"` is the paper's protocol
+    (section 3.2.1 and its code): dropout stays on and batch norm uses the
+    test batch's statistics (the moving statistics are left as they were);
+    with the paper's test batch of 1 these are the image's own statistics.
+    `call` and export always use inference mode.
 
     Args:
         generator: a Keras model x -> y (e.g. `networks.unet_generator`).
@@ -41,9 +48,15 @@ class Pix2Pix(_base.AdversarialModel):
         l1_weight: lambda, the weight of E|y - G(x, z)|_1 (100 in the paper).
         loss: the adversarial game, a name from `keras_gans.losses.GAMES`
             ("non_saturating" is the paper's; "least_squares" for LSGAN).
+            The adversarial terms are scaled as the reference's GANLoss
+            (models/_reference.py): least squares is MSE against the
+            targets, twice `losses.least_squares_*`, so it weighs against
+            `l1_weight` * L1 as in the reference.
         loss_options: options of the game.
         gan_weight: the weight of the adversarial term in G's loss (1; 0 for
             L1 only).
+        test_mode: "inference" or "paper", how `translate` and
+            `evaluate_pairs` run G (see above).
         seed: seed of the training noise (the generator's dropout). Same
             seed, same data order, same result.
 
@@ -68,10 +81,12 @@ class Pix2Pix(_base.AdversarialModel):
         loss="non_saturating",
         loss_options=None,
         gan_weight=1.0,
+        test_mode="inference",
         seed=None,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
+        self.test_mode = _check_test_mode(test_mode)
         self.generator = generator
         self.discriminator = discriminator
         self.l1_weight = float(l1_weight)
@@ -102,7 +117,7 @@ class Pix2Pix(_base.AdversarialModel):
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator([source, fake], training=True)
             real_logits = self.discriminator([source, target], training=True)
-            d_loss = 0.5 * self.game.discriminator_loss(real_logits, fake_logits)
+            d_loss = self.discriminator_loss(real_logits, fake_logits)
         self.apply_update(self.d_optimizer, tape, d_loss, self.discriminator.trainable_variables)
         return {"d_loss": d_loss}
 
@@ -117,22 +132,30 @@ class Pix2Pix(_base.AdversarialModel):
             real_logits = self.discriminator([source, target], training=True)
         with tape:
             fake_logits = self.discriminator([source, fake], training=True)
-            g_gan = self.game.generator_loss(real_logits, fake_logits)
+            g_gan = self.generator_loss(real_logits, fake_logits)
             g_l1 = l1_distance(target, fake)
             g_loss = self.gan_weight * g_gan + self.l1_weight * g_l1
         self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
         return {"g_loss": g_loss, "g_gan": g_gan, "g_l1": g_l1}
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        """The reference's halved D loss (least squares: MSE, see models/_reference.py)."""
+        return _reference.discriminator_loss(self.game, real_logits, fake_logits)
+
+    def generator_loss(self, real_logits, fake_logits):
+        """L_cGAN's term for G, scaled as the reference's criterion (see models/_reference.py)."""
+        return _reference.generator_loss(self.game, real_logits, fake_logits)
 
     def test_step(self, data):
         source, target = self.unpack_pair(data)
         fake = self.generator(source, training=False)
         real_logits = self.discriminator([source, target], training=False)
         fake_logits = self.discriminator([source, fake], training=False)
-        g_gan = self.game.generator_loss(real_logits, fake_logits)
+        g_gan = self.generator_loss(real_logits, fake_logits)
         g_l1 = l1_distance(target, fake)
         return self.record(
             {
-                "d_loss": 0.5 * self.game.discriminator_loss(real_logits, fake_logits),
+                "d_loss": self.discriminator_loss(real_logits, fake_logits),
                 "g_loss": self.gan_weight * g_gan + self.l1_weight * g_l1,
                 "g_gan": g_gan,
                 "g_l1": g_l1,
@@ -161,18 +184,26 @@ class Pix2Pix(_base.AdversarialModel):
         """Translate a batch of input images."""
         return self.generator(inputs, training=training)
 
-    def translate(self, images, batch_size=64):
-        """G(x) for input images in [-1, 1], in inference mode, as numpy.
+    def translate(self, images, batch_size=64, test_mode=None):
+        """G(x) for input images in [-1, 1], as numpy.
 
         Args:
             images: array (n, height, width, channels) of input images.
-            batch_size: generator batch size.
+            batch_size: generator batch size (with test_mode="paper" the
+                batch whose statistics normalise; the paper's is 1).
+            test_mode: "inference" or "paper"; default `self.test_mode`.
         """
         images = np.asarray(images, dtype="float32")
         expected = tuple(self.generator.input_shape[1:])
         if images.ndim != 4 or not _fits(images.shape[1:], expected):
             raise ValueError(f"Expected input images of shape (n,) + {expected}, got {images.shape}.")
-        return self.run_batched(self.generator, images, batch_size)
+        mode = _check_test_mode(test_mode or self.test_mode)
+        if mode == "inference":
+            return self.run_batched(self.generator, images, batch_size)
+        batch_size = int(batch_size)
+        return np.concatenate(
+            [run_generator(self.generator, images[i : i + batch_size], "paper").numpy() for i in range(0, len(images), batch_size)]
+        )
 
     @property
     def sampling_generator(self):
@@ -240,6 +271,7 @@ class Pix2Pix(_base.AdversarialModel):
                 "loss": self.loss,
                 "loss_options": self.loss_options,
                 "gan_weight": self.gan_weight,
+                "test_mode": self.test_mode,
             }
         )
         return config
@@ -265,9 +297,19 @@ def build_pix2pix(
     loss="non_saturating",
     learning_rate=2e-4,
     beta_1=0.5,
+    test_mode="inference",
+    steps_per_epoch=None,
+    constant_epochs=100,
+    decay_epochs=100,
     seed=None,
 ):
     """A compiled pix2pix: U-Net generator, PatchGAN discriminator, the paper's Adam.
+
+    The learning rate is constant by default (the paper gives Adam(2e-4,
+    beta_1=0.5) and no decay). With `steps_per_epoch` it follows the PyTorch
+    port's schedule (junyanz/pytorch-CycleGAN-and-pix2pix, `--lr_policy
+    linear`): constant for `constant_epochs`, then linearly to zero over
+    `decay_epochs` (`schedules.linear_decay_schedule`, per step).
 
     Args:
         image_shape: (height, width, channels) of the input images.
@@ -279,6 +321,12 @@ def build_pix2pix(
         dropout_rate: the U-Net's decoder dropout (the noise z).
         l1_weight, gan_weight, loss: as in `Pix2Pix`.
         learning_rate, beta_1: Adam's, for both players (2e-4, 0.5).
+        test_mode: "inference" or "paper" (dropout and test-batch
+            statistics at test time), as in `Pix2Pix`.
+        steps_per_epoch: batches per epoch (dataset size / batch size);
+            given, the rate decays as the PyTorch port's (100 + 100 epochs).
+        constant_epochs, decay_epochs: that schedule's n_epochs and
+            n_epochs_decay.
         seed: training-noise seed.
 
     Returns:
@@ -303,10 +351,18 @@ def build_pix2pix(
         image_shape[:2] + (output_channels,), n_layers=n_layers, base_filters=discriminator_filters,
         normalization=normalization, conditional=True, input_channels=image_shape[-1],
     )
-    model = Pix2Pix(generator, discriminator, l1_weight=l1_weight, gan_weight=gan_weight, loss=loss, seed=seed)
+    model = Pix2Pix(
+        generator, discriminator, l1_weight=l1_weight, gan_weight=gan_weight, loss=loss,
+        test_mode=test_mode, seed=seed,
+    )
+    rate = learning_rate
+    if steps_per_epoch:
+        from keras_gans import schedules
+
+        rate = schedules.linear_decay_schedule(learning_rate, constant_epochs, decay_epochs, steps_per_epoch)
     model.compile(
-        d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1),
-        g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1),
+        d_optimizer=keras.optimizers.Adam(rate, beta_1=beta_1),
+        g_optimizer=keras.optimizers.Adam(rate, beta_1=beta_1),
     )
     return model
 
@@ -314,32 +370,38 @@ def build_pix2pix(
 # --- evaluation --------------------------------------------------------------
 
 
-def evaluate_pairs(model, dataset, max_pairs=None):
+def evaluate_pairs(model, dataset, max_pairs=None, test_mode=None):
     """L1, PSNR and SSIM of translations against held-out targets (tf.image).
 
     Images are mapped from [-1, 1] to [0, 1]; then per pair: L1 is the mean
     absolute difference, PSNR = 10 log10(1 / MSE) (tf.image.psnr, max_val=1),
     SSIM is tf.image.ssim (max_val=1, 11x11 Gaussian window, smaller for
     small images); the results are means over pairs. The generator runs in
-    inference mode.
+    `test_mode`: "inference" (moving statistics, no dropout) or "paper"
+    (dropout on, each test batch normalised by its own statistics; use
+    batches of 1 as the paper).
 
     Args:
         model: a `Pix2Pix`, or a generator (a Keras model x -> y).
         dataset: batches of (input_images, target_images), e.g.
             `load_paired(..., split="test")` (no jitter outside "train").
         max_pairs: stop after this many pairs.
+        test_mode: "inference" or "paper"; default the model's
+            `test_mode` ("inference" for a bare generator).
 
     Returns:
         {"l1": ..., "psnr": ..., "ssim": ..., "num_pairs": n}.
     """
     generator = model.generator if isinstance(model, Pix2Pix) else model
+    default = model.test_mode if isinstance(model, Pix2Pix) else "inference"
+    mode = _check_test_mode(test_mode or default)
     totals = {"l1": 0.0, "psnr": 0.0, "ssim": 0.0}
     count = 0
     for batch in dataset:
         source, target = Pix2Pix.unpack_pair(batch)
         if max_pairs is not None:
             source, target = source[: max_pairs - count], target[: max_pairs - count]
-        output = generator(source, training=False)
+        output = run_generator(generator, source, mode)
         scores = pair_scores(target, output)
         for key in totals:
             totals[key] += float(tf.reduce_sum(scores[key]))
@@ -363,6 +425,34 @@ def pair_scores(target, output):
         "psnr": tf.image.psnr(target, output, max_val=1.0),
         "ssim": tf.image.ssim(target, output, max_val=1.0, filter_size=filter_size),
     }
+
+
+def run_generator(generator, images, test_mode="inference"):
+    """G(images) in a test mode: "inference", or "paper" (dropout on, batch
+    norm with the batch's statistics; the moving statistics are restored)."""
+    if _check_test_mode(test_mode) == "inference":
+        return generator(images, training=False)
+    moving = [
+        v for layer in _all_layers(generator) if isinstance(layer, keras.layers.BatchNormalization)
+        for v in (layer.moving_mean, layer.moving_variance)
+    ]
+    saved = [v.numpy() for v in moving]
+    output = generator(images, training=True)
+    for variable, value in zip(moving, saved):
+        variable.assign(value)
+    return output
+
+
+def _all_layers(model):
+    for layer in getattr(model, "layers", []):
+        yield layer
+        yield from _all_layers(layer)
+
+
+def _check_test_mode(test_mode):
+    if test_mode not in TEST_MODES:
+        raise ValueError(f"test_mode must be one of {TEST_MODES}, got {test_mode!r}.")
+    return test_mode
 
 
 # --- helpers -----------------------------------------------------------------

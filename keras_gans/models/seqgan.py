@@ -15,27 +15,35 @@ _SALT_DISCRIMINATOR = 2
 _SALT_EVALUATION = 3
 
 
-def policy_gradient_loss(logits, tokens, rewards):
+def policy_gradient_loss(logits, tokens, rewards, reduction="sum"):
     """The REINFORCE loss of SeqGAN (eq. 8 of the paper), on logits.
 
-    -mean over batch and time of log G(y_t | y_<t) * Q(y_<t, y_t). The
+    -sum over batch and time of log G(y_t | y_<t) * Q(y_<t, y_t), as the
+    paper's code (`generator.py`, `g_loss`), whose gradient is then clipped
+    to global norm 5 (SeqGAN's default G optimizer does the same). The
     rewards are constants (no gradient flows into them), so the gradient is
-    -mean(Q * grad log G), the likelihood-ratio estimator of the gradient of
-    the expected reward.
+    -sum(Q * grad log G), the likelihood-ratio estimator of the gradient of
+    the expected reward (times batch size).
 
     Args:
         logits: float (batch, seq_len, vocab_size), the generator's
             teacher-forced logits on `tokens`.
         tokens: int (batch, seq_len), the sampled sequences.
         rewards: float (batch, seq_len), Q of each token.
+        reduction: "sum" (the reference's, the default) or "mean" over
+            batch and time (batch * seq_len times smaller, so a gradient
+            clip of 5 almost never acts on it).
 
     Returns:
         A scalar float32 tensor.
     """
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f'reduction must be "sum" or "mean", got {reduction!r}.')
     log_probs = -tf.nn.sparse_softmax_cross_entropy_with_logits(
         labels=tf.cast(tokens, tf.int32), logits=tf.cast(logits, tf.float32)
     )
-    return -tf.reduce_mean(log_probs * tf.stop_gradient(tf.cast(rewards, tf.float32)))
+    weighted = log_probs * tf.stop_gradient(tf.cast(rewards, tf.float32))
+    return -(tf.reduce_sum(weighted) if reduction == "sum" else tf.reduce_mean(weighted))
 
 
 def maximum_likelihood_loss(logits, tokens):
@@ -67,16 +75,22 @@ class SeqGAN(_base.AdversarialModel):
     Tokens are discrete, so no gradient flows from D through a sample. The
     generator is a policy: the reward of a complete sequence is D's
     probability that it is real, and the value of a partial sequence is
-    estimated by completing it `rollouts` times with a delayed copy of the
-    generator (Monte Carlo search), then averaging D over the completions.
+    estimated by completing it `rollouts` times with the roll-out policy
+    (Monte Carlo search), then averaging D over the completions.
 
-    Paper names: `generator` is G_theta, `discriminator` is D_phi,
-    `rollout_generator` is the roll-out policy G_beta (a delayed copy of G,
-    beta <- r * beta + (1 - r) * theta after each round as in the paper's
-    code, r = `rollout_update_rate`), `rollouts` is N, `rewards()` returns
+    Paper names: `generator` is G_theta, `discriminator` is D_phi, the
+    roll-out policy is G_beta, `rollouts` is N, `rewards()` returns
     Q(s = y_<t, a = y_t) (eq. 4), `policy_gradient_loss` is eq. 8,
     `generator_steps` and `discriminator_steps` are g-steps and d-steps of
     algorithm 1.
+
+    The roll-out policy: the paper's code (LantaoYu/SeqGAN, `rollout.py`)
+    means G_beta to be a delayed copy, beta <- 0.8 beta + 0.2 theta after
+    each round, but its `update_params` builds tensors its roll-out graph
+    never reads: the roll-outs read G's current weights. The default
+    `rollout_update_rate=0` does the same (roll-outs with G itself); a rate
+    r in (0, 1) keeps the delayed copy `rollout_generator`,
+    beta <- r * beta + (1 - r) * theta after the G steps of each round.
 
     Training, as in algorithm 1:
 
@@ -84,14 +98,28 @@ class SeqGAN(_base.AdversarialModel):
        forcing). Uses its own optimizer, a fresh copy of `g_optimizer` (the
        paper's code keeps separate Adam states for the two phases); at the
        end the roll-out copy is set to the pretrained generator.
-    2. `pretrain_discriminator(data, epochs)`: real sequences against fresh
-       generator samples.
+    2. `pretrain_discriminator(data, ...)`: real sequences against fresh
+       generator samples. The paper's code: `samples=10_000, epochs=3,
+       repeats=50` (each repeat draws 10,000 fresh samples and trains 3
+       epochs on them and 10,000 real sequences, batch 64: about 46,900
+       updates in all). Without `samples`, one real batch against one fresh
+       batch per step of `epochs` passes over `data`.
     3. `fit(data, ...)`: the adversarial phase. Each step (a "round") makes
        `generator_steps` policy-gradient updates of G on a fresh batch of
-       samples, updates the roll-out copy, then `discriminator_steps`
-       updates of D, each on the step's real batch against fresh samples
-       (the paper trains D for 3 epochs on 10,000 fresh samples, 5 times per
-       round; here the amount is set by `discriminator_steps` and the batch).
+       samples, updates the roll-out copy (if delayed), then trains D:
+       with `discriminator_samples=None`, `discriminator_steps` minibatch
+       updates on the step's real batch against fresh samples (cheap, far
+       less D training than the paper); with `discriminator_samples=S`,
+       the paper's schedule: `discriminator_steps` times, S fresh samples
+       and S real sequences (collected from `data` when fit starts),
+       `discriminator_epochs` epochs of minibatches of
+       `discriminator_batch_size` (the paper's code: 5 x 3 epochs on
+       10,000, about 4,690 updates per round). Logs `d_accuracy`, D's
+       accuracy on the minibatches it trained on (last epoch).
+
+    The policy-gradient loss is the reference's sum over batch and time,
+    with G's gradient clipped to global norm 5 (the default optimizer), so
+    the clip acts as in the reference.
 
     Sampling and rollouts run in the graph, one batched pass per time step:
     the batch is repeated `rollouts` times and, for each prefix length t,
@@ -105,22 +133,30 @@ class SeqGAN(_base.AdversarialModel):
             logit per sequence, e.g. `networks.text_cnn_discriminator`.
         seq_len: the sequence length T (must equal the generator's).
         rollouts: N, Monte Carlo completions per prefix.
-        rollout_update_rate: r in [0, 1): the roll-out weights keep r of
-            themselves and take 1 - r of G's after each round (0 copies G).
+        rollout_update_rate: r in [0, 1). 0 (default, what the paper's code
+            does): roll out with G itself. r > 0: roll out with the delayed
+            copy, which keeps r of itself and takes 1 - r of G's weights
+            after each round.
         generator_steps: policy-gradient updates of G per round.
-        discriminator_steps: updates of D per round.
+        discriminator_steps: D updates per round (`discriminator_samples`
+            None), or repeats of the sample-and-train schedule (the paper's 5).
+        discriminator_samples: None, or S fresh samples (and S real
+            sequences) per repeat of the paper's D schedule.
+        discriminator_epochs: epochs over the 2 S sequences per repeat.
+        discriminator_batch_size: D's minibatch in that schedule (64).
         seed: seed of the training noise (samples, rollouts).
 
-    Example:
+    Example (the paper's schedule, GPU-scale; see examples/seqgan_oracle.py):
 
     >>> oracle = keras_gans.datasets.oracle()
     >>> model = keras_gans.SeqGAN(
     ...     keras_gans.networks.lstm_generator(5000, 32, 32, 20),
-    ...     keras_gans.networks.text_cnn_discriminator(5000, 20), seq_len=20)
+    ...     keras_gans.networks.text_cnn_discriminator(5000, 20), seq_len=20,
+    ...     discriminator_steps=5, discriminator_samples=10_000, discriminator_epochs=3)
     >>> model.compile()   # Adam(1e-2, global_clipnorm=5) for G, Adam(1e-4) for D
-    >>> model.pretrain_generator(oracle.dataset(), epochs=50)
-    >>> model.pretrain_discriminator(oracle.dataset(), epochs=3)
-    >>> model.fit(oracle.dataset().repeat(), epochs=100, steps_per_epoch=1)
+    >>> model.pretrain_generator(oracle.dataset(), epochs=120)
+    >>> model.pretrain_discriminator(oracle.dataset(), samples=10_000, epochs=3, repeats=50)
+    >>> model.fit(oracle.dataset().repeat(), epochs=200, steps_per_epoch=1)
     >>> oracle.nll_oracle(model.generate(10_000))
     """
 
@@ -130,9 +166,12 @@ class SeqGAN(_base.AdversarialModel):
         discriminator,
         seq_len,
         rollouts=16,
-        rollout_update_rate=0.8,
+        rollout_update_rate=0.0,
         generator_steps=1,
         discriminator_steps=5,
+        discriminator_samples=None,
+        discriminator_epochs=3,
+        discriminator_batch_size=64,
         seed=None,
         **kwargs,
     ):
@@ -144,6 +183,9 @@ class SeqGAN(_base.AdversarialModel):
         self.rollout_update_rate = float(rollout_update_rate)
         self.generator_steps = int(generator_steps)
         self.discriminator_steps = int(discriminator_steps)
+        self.discriminator_samples = None if discriminator_samples is None else int(discriminator_samples)
+        self.discriminator_epochs = int(discriminator_epochs)
+        self.discriminator_batch_size = int(discriminator_batch_size)
 
         for name in ("vocab_size", "seq_len", "start_token", "advance", "project", "complete", "sample"):
             if not hasattr(generator, name):
@@ -165,17 +207,27 @@ class SeqGAN(_base.AdversarialModel):
                 f"generator_steps must be >= 1 and discriminator_steps >= 0, got "
                 f"{generator_steps} and {discriminator_steps}."
             )
+        if self.discriminator_samples is not None and self.discriminator_samples < 1:
+            raise ValueError(f"discriminator_samples must be None or >= 1, got {discriminator_samples}.")
+        if self.discriminator_epochs < 1 or self.discriminator_batch_size < 1:
+            raise ValueError(
+                f"discriminator_epochs and discriminator_batch_size must be >= 1, got "
+                f"{discriminator_epochs} and {discriminator_batch_size}."
+            )
         self.vocab_size = int(generator.vocab_size)
 
-        # G_beta: a frozen copy of G, updated by `update_rollout_generator`.
+        # G_beta when delayed (rollout_update_rate > 0): a frozen copy of G,
+        # updated by `update_rollout_generator`.
         self.rollout_generator = keras.models.clone_model(generator)
         self.rollout_generator.set_weights(generator.get_weights())
         self.rollout_generator.trainable = False
         self._phase = _Phase()
         self._sampling_function = None
+        self._discriminator_function = None
         # g_loss: eq. 8; reward: mean Q; d_real, d_fake: mean D on real and
-        # generated sequences; mle_loss: NLL per token in pretraining.
-        self.create_trackers(["g_loss", "reward", "d_loss", "d_real", "d_fake", "mle_loss"])
+        # generated sequences; d_accuracy: D's accuracy (threshold 0.5);
+        # mle_loss: NLL per token in pretraining.
+        self.create_trackers(["g_loss", "reward", "d_loss", "d_real", "d_fake", "d_accuracy", "mle_loss"])
         self.built = True
 
     def default_optimizers(self):
@@ -205,8 +257,9 @@ class SeqGAN(_base.AdversarialModel):
             g_logs = self.generator_update(batch_size, step)
         self.update_rollout_generator()
         d_logs = {}
-        for step in range(self.discriminator_steps):
-            d_logs = self.discriminator_update(real, step)
+        if self.discriminator_samples is None:  # else: the paper's schedule, after the step (fit)
+            for step in range(self.discriminator_steps):
+                d_logs = self.discriminator_update(real, step)
         return self.record({**g_logs, **d_logs})
 
     def generator_update(self, batch_size, step=0):
@@ -214,11 +267,16 @@ class SeqGAN(_base.AdversarialModel):
         seed = self.step_seed(self.g_optimizer.iterations, _SALT_GENERATOR * 64 + step)
         sequences = self.generator.sample(batch_size, _fold(seed, 0))  # Y_1:T ~ G_theta
         rewards = self.rewards(sequences, _fold(seed, 1))  # Q(Y_1:t-1, y_t), eq. 4
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             logits = self.generator(sequences, training=True)
-            g_loss = policy_gradient_loss(logits, sequences, rewards)
-        self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
-        return {"g_loss": g_loss, "reward": tf.reduce_mean(rewards)}
+            g_loss = policy_gradient_loss(logits, sequences, rewards)  # a sum, as the reference
+            # apply_update divides by the replicas (it expects a mean); the
+            # replicas' summed gradients are then the global batch's sum.
+            scaled = g_loss * tf.cast(replicas, g_loss.dtype)
+        self.apply_update(self.g_optimizer, tape, scaled, self.generator.trainable_variables)
+        # Logged as the global batch's sum (the replicas' logs are averaged).
+        return {"g_loss": scaled, "reward": tf.reduce_mean(rewards)}
 
     def discriminator_update(self, real, step=0):
         """One update of D: real sequences (label 1) against fresh samples of G (label 0)."""
@@ -237,6 +295,10 @@ class SeqGAN(_base.AdversarialModel):
             "d_loss": d_loss,
             "d_real": tf.reduce_mean(tf.sigmoid(tf.cast(real_logits, tf.float32))),
             "d_fake": tf.reduce_mean(tf.sigmoid(tf.cast(fake_logits, tf.float32))),
+            "d_accuracy": 0.5 * (
+                tf.reduce_mean(tf.cast(real_logits > 0, tf.float32))
+                + tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32))
+            ),
         }
 
     def maximum_likelihood_update(self, real):
@@ -247,8 +309,13 @@ class SeqGAN(_base.AdversarialModel):
         return {"mle_loss": mle_loss}
 
     def update_rollout_generator(self):
-        """beta <- r * beta + (1 - r) * theta (the delayed roll-out policy)."""
-        self.update_ema(self.generator, self.rollout_generator, self.rollout_update_rate)
+        """beta <- r * beta + (1 - r) * theta (the delayed roll-out policy; nothing when r = 0)."""
+        if self.rollout_update_rate > 0.0:
+            self.update_ema(self.generator, self.rollout_generator, self.rollout_update_rate)
+
+    def rollout_policy(self):
+        """G_beta: G itself when `rollout_update_rate` is 0 (as the paper's code), else the delayed copy."""
+        return self.generator if self.rollout_update_rate == 0.0 else self.rollout_generator
 
     def reset_rollout_generator(self):
         """beta <- theta: the roll-out policy becomes a copy of G (after pretraining)."""
@@ -257,7 +324,7 @@ class SeqGAN(_base.AdversarialModel):
     # --- rewards by Monte Carlo search ------------------------------------------
 
     def rollout(self, sequences, prefix_length, seed):
-        """Complete each sequence after its first `prefix_length` tokens with G_beta.
+        """Complete each sequence after its first `prefix_length` tokens with G_beta (`rollout_policy`).
 
         Args:
             sequences: int (batch, seq_len).
@@ -268,7 +335,7 @@ class SeqGAN(_base.AdversarialModel):
             int32 (batch, seq_len): the first t tokens are those of
             `sequences`, the others sampled from the roll-out policy.
         """
-        return self.rollout_generator.complete(sequences, prefix_length, text_networks.sampler(seed))
+        return self.rollout_policy().complete(sequences, prefix_length, text_networks.sampler(seed))
 
     def rewards(self, sequences, seed):
         """Q(y_<t, y_t) for every token of `sequences` (eq. 4), float32 (batch, seq_len).
@@ -324,14 +391,134 @@ class SeqGAN(_base.AdversarialModel):
         self.reset_rollout_generator()
         return history
 
-    def pretrain_discriminator(self, x, epochs=1, **fit_kwargs):
-        """Train D on real sequences against fresh samples of G, one batch of each per step.
+    def pretrain_discriminator(self, x, epochs=1, samples=None, repeats=1, **fit_kwargs):
+        """Train D on real sequences against fresh samples of G.
+
+        Args:
+            x: real token batches (a tf.data.Dataset or an array).
+            epochs: without `samples`, passes over `x`, one real batch against
+                one fresh generated batch per step; with `samples`, epochs
+                over each repeat's 2 * samples sequences.
+            samples: None, or the paper's schedule: draw `samples` fresh
+                sequences, train `epochs` epochs on them and `samples` real
+                sequences from `x` (minibatches of `discriminator_batch_size`),
+                `repeats` times. The paper's code: samples=10_000, epochs=3,
+                repeats=50.
+            repeats: repeats of that schedule.
 
         Returns:
-            The History of the phase (d_loss, d_real, d_fake).
+            The History of the phase (d_loss, d_real, d_fake, d_accuracy; one
+            entry per epoch of `x`, or per repeat of the schedule).
         """
         self._require_compiled()
-        return self._fit_phase(_Phase("discriminator"), x, epochs, fit_kwargs)
+        if samples is None:
+            return self._fit_phase(_Phase("discriminator"), x, epochs, fit_kwargs)
+        if int(repeats) < 1:
+            raise ValueError(f"repeats must be >= 1, got {repeats}.")
+        self.check_token_ids(x)
+        real = self.collect_real(x, samples)
+        history = keras.callbacks.History()
+        history.history = {}
+        for _ in range(int(repeats)):
+            logs = self.train_discriminator(real, samples, epochs)
+            for key, value in logs.items():
+                history.history.setdefault(key, []).append(value)
+        return history
+
+    # --- the paper's discriminator schedule ---------------------------------------
+
+    def collect_real(self, x, num_sequences):
+        """Up to `num_sequences` real sequences of `x` (array or dataset), int32 numpy."""
+        num_sequences = int(num_sequences)
+        if isinstance(x, tf.data.Dataset):
+            batches, count = [], 0
+            for batch in x:
+                tokens = keras.ops.convert_to_numpy(self.unpack_real(batch))
+                batches.append(tokens)
+                count += len(tokens)
+                if count >= num_sequences:
+                    break
+            if not batches:
+                raise ValueError("The dataset is empty: no real sequences for the discriminator.")
+            tokens = np.concatenate(batches, axis=0)
+        else:
+            tokens = np.asarray(self.unpack_real(x))
+        return tokens[:num_sequences].astype("int32")
+
+    def train_discriminator(self, real, samples, epochs, seed=None):
+        """One repeat of the paper's D schedule (its `sequence_gan.py`, d-steps).
+
+        Draws `samples` fresh sequences from G, mixes them with the real
+        sequences (label 1) and the fresh ones (label 0), and trains D for
+        `epochs` shuffled epochs of `discriminator_batch_size` minibatches.
+
+        Args:
+            real: int numpy (n, seq_len), real sequences (all are used).
+            samples: fresh generated sequences.
+            epochs: passes over the real and generated sequences.
+            seed: int; default from D's iteration count and the model seed.
+
+        Returns:
+            A dict of Python floats: d_loss, d_real, d_fake, d_accuracy (means
+            over the minibatches of the last epoch). After a round, the
+            epoch's logs carry those of its last repeat.
+        """
+        self.build_optimizers()
+        if seed is None:
+            seed = int(self._seed_value) * 1_000_003 + int(self.d_optimizer.iterations.numpy())
+        if len(real) + int(samples) < self.discriminator_batch_size:
+            raise ValueError(
+                f"The discriminator schedule needs at least discriminator_batch_size="
+                f"{self.discriminator_batch_size} sequences, got {len(real)} real and {int(samples)} "
+                f"generated; draw more samples or lower discriminator_batch_size."
+            )
+        fake = self.generate(int(samples), seed=seed)
+        tokens = np.concatenate([np.asarray(real, "int32"), fake], axis=0)
+        labels = np.concatenate([np.ones(len(real), "float32"), np.zeros(len(fake), "float32")])
+        rng = np.random.default_rng(seed)
+        step = self.discriminator_function()
+        strategy = self.distribute_strategy
+        for _ in range(int(epochs)):
+            order = rng.permutation(len(tokens))
+            data = tf.data.Dataset.from_tensor_slices((tokens[order], labels[order]))
+            data = data.batch(self.discriminator_batch_size, drop_remainder=True)
+            totals, batches = np.zeros(4), 0
+            for batch in strategy.experimental_distribute_dataset(data):
+                values = strategy.run(step, args=batch)
+                totals += [float(strategy.reduce("MEAN", v, axis=None)) for v in values]
+                batches += 1
+        logs = dict(zip(("d_loss", "d_real", "d_fake", "d_accuracy"), totals / max(batches, 1)))
+        return logs
+
+    def discriminator_function(self):
+        """One D update on a labelled minibatch, as a tf.function (traced once)."""
+        if self._discriminator_function is None:
+            self._discriminator_function = tf.function(self.discriminator_minibatch_update)
+        return self._discriminator_function
+
+    def discriminator_minibatch_update(self, tokens, labels):
+        """One D update on mixed real (label 1) and generated (label 0) sequences.
+
+        Returns:
+            (d_loss, mean D on the real ones, mean D on the generated ones, accuracy).
+        """
+        labels = tf.cast(labels, tf.float32)
+        with tf.GradientTape() as tape:
+            logits = tf.reshape(tf.cast(self.discriminator(tokens, training=True), tf.float32), [-1])
+            d_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+            total = d_loss
+            if self.discriminator.losses:  # the L2 penalty of the output layer
+                total = d_loss + tf.add_n([tf.cast(l, tf.float32) for l in self.discriminator.losses])
+        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
+        probability = tf.sigmoid(logits)
+        real_count = tf.maximum(tf.reduce_sum(labels), 1.0)
+        fake_count = tf.maximum(tf.reduce_sum(1.0 - labels), 1.0)
+        return (
+            d_loss,
+            tf.reduce_sum(probability * labels) / real_count,
+            tf.reduce_sum(probability * (1.0 - labels)) / fake_count,
+            tf.reduce_mean(tf.cast(tf.equal(tf.cast(logits > 0, tf.float32), labels), tf.float32)),
+        )
 
     def _fit_phase(self, phase, x, epochs, fit_kwargs):
         self._phase = phase
@@ -498,14 +685,25 @@ class SeqGAN(_base.AdversarialModel):
                 f"from {low} to {high}. Build the networks for a larger vocabulary or re-encode the data."
             )
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """The adversarial phase (`keras.Model.fit`), after checking shapes and token ids."""
+    def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
+        """The adversarial phase (`keras.Model.fit`), after checking shapes and token ids.
+
+        With `discriminator_samples` set (and in the adversarial phase), the
+        first `discriminator_samples` real sequences of `x` are kept for D,
+        and after every round D trains on the paper's schedule
+        (`train_discriminator`, `discriminator_steps` times); the epoch's
+        logs then carry that schedule's d_loss, d_real, d_fake, d_accuracy.
+        """
         if x is not None and self.d_optimizer is not None:
             spec = _base._element_spec(x)
             if spec is not None:
                 self.check_data(spec)
             self.check_token_ids(x)
-        return super().fit(x, y, *args, **kwargs)
+        callbacks = list(callbacks or [])
+        if self._phase.name == "adversarial" and self.discriminator_samples is not None and x is not None:
+            real = self.collect_real(x, self.discriminator_samples)
+            callbacks.insert(0, _DiscriminatorSchedule(real))
+        return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
 
     # --- config ------------------------------------------------------------------
 
@@ -520,10 +718,34 @@ class SeqGAN(_base.AdversarialModel):
                 "rollout_update_rate": self.rollout_update_rate,
                 "generator_steps": self.generator_steps,
                 "discriminator_steps": self.discriminator_steps,
+                "discriminator_samples": self.discriminator_samples,
+                "discriminator_epochs": self.discriminator_epochs,
+                "discriminator_batch_size": self.discriminator_batch_size,
             }
         )
         return config
 
+
+class _DiscriminatorSchedule(keras.callbacks.Callback):
+    """The paper's D training after each adversarial round (put first among
+    the callbacks, so that the epoch's logs carry its figures)."""
+
+    def __init__(self, real):
+        super().__init__()
+        self.real = real
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.logs = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        model = self.model
+        for _ in range(model.discriminator_steps):
+            self.logs.append(model.train_discriminator(self.real, model.discriminator_samples, model.discriminator_epochs))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and self.logs:
+            for key in self.logs[-1]:
+                logs[key] = float(self.logs[-1][key])
 
 
 def _fold(seed, value):

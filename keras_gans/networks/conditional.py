@@ -164,7 +164,7 @@ def acgan_discriminator(
     num_classes,
     base_filters=64,
     normalization="batch",
-    dropout=0.0,
+    dropout=0.5,
     spectral_norm=False,
     synchronized_batch_norm=False,
     name="acgan_discriminator",
@@ -179,7 +179,7 @@ def acgan_discriminator(
         num_classes: number of classes K.
         base_filters, normalization, spectral_norm, synchronized_batch_norm:
             as in `dcgan_discriminator`.
-        dropout: dropout rate after every convolution (the paper uses 0.5).
+        dropout: dropout rate after every convolution (0.5, the paper's).
         name: model name.
 
     Returns:

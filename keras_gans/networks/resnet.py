@@ -14,7 +14,9 @@ In the paper's notation, with k = base_filters = 64:
 
 c7s1-k: 7x7 convolution, stride 1, instance norm, ReLU; dk: 3x3 convolution,
 stride 2, instance norm, ReLU; Rk: residual block of two 3x3 convolutions;
-uk: 3x3 fractional-strided convolution, stride 1/2, instance norm, ReLU. The
+uk: 3x3 fractional-strided convolution, stride 1/2 (the reference's padding
+1, output padding 1: a valid transposed convolution cropped by one pixel at
+the top and left), instance norm, ReLU. The
 last c7s1-3 has no norm and a tanh. 9 blocks for 256x256 images, 6 for 128x128.
 """
 
@@ -133,12 +135,17 @@ def resnet_generator(
         y = conv(y, filters, 3, 1, f"r{i}_conv1")
         y = instance_norm(f"r{i}_norm1")(y)
         x = layers.Add(name=f"r{i}")([x, y])
-    # uk: 3x3 transposed convolution, stride 2 (output size doubled).
+    # uk: 3x3 transposed convolution, stride 2 (output size doubled), with the
+    # reference's geometry: ConvTranspose2d(3, 2, padding=1, output_padding=1)
+    # keeps rows and columns 1 .. 2n of the full (2n + 1)-pixel output.
+    # Keras' padding="same" would keep 0 .. 2n - 1: every u-layer would shift
+    # the map one pixel down and right.
     for i in range(num_downsamplings):
         filters //= 2
         x = layers.Conv2DTranspose(
-            filters, 3, strides=2, padding="same", kernel_initializer=_init(), name=f"u{i}"
+            filters, 3, strides=2, padding="valid", kernel_initializer=_init(), name=f"u{i}"
         )(x)
+        x = layers.Cropping2D(((1, 0), (1, 0)), name=f"u{i}_crop")(x)
         x = layers.ReLU()(instance_norm(f"u{i}_norm")(x))
     # c7s1-3, tanh
     x = ReflectionPadding2D(3, name="out_pad")(x)

@@ -14,7 +14,9 @@ defaults it is the paper's
 encoder LeakyReLU(0.2), no norm on the first encoder layer or the 1x1
 bottleneck, tanh output). Dropout is the generator's only noise, as in the
 paper; by default it is on in training only, `inference_dropout=True` keeps
-it on when sampling (the paper applies dropout at test time too).
+it on when sampling. The paper's test protocol (dropout on and batch norm
+with the test batch's statistics) is `Pix2Pix(test_mode="paper")` /
+`build_pix2pix(test_mode="paper")`, used by `translate` and `evaluate_pairs`.
 """
 
 import keras
