@@ -29,6 +29,21 @@ class SemiSupervisedGAN(GAN):
     here, so the scale does not depend on their number); with
     `feature_matching=False` G plays the configured game on log Z instead.
 
+    Relation to the authors' code (openai/improved-gan,
+    mnist_svhn_cifar10/train_mnist_feature_matching.py): with l the
+    logsumexp of the class logits, their `loss_unl = -0.5 mean(l_unl) +
+    0.5 mean(softplus(l_unl)) + 0.5 mean(softplus(l_gen))` equals
+    1/2 [mean softplus(-l_unl) + mean softplus(l_gen)], half of
+    L_unsupervised here with the default non-saturating game; their
+    `loss_lab` is L_supervised. Their D minimises `loss_lab + unlabeled_weight
+    * loss_unl` with unlabeled_weight = 1, so `unsupervised_weight=0.5`
+    reproduces their objective (the default 1 weighs the unsupervised term
+    twice as much as their runs). Their MNIST run also uses Adam(3e-3,
+    beta_1=0.5) for both players, batch 100, 10 labels per class, feature
+    matching (mean squared difference) on the last hidden layer (250 units),
+    and tests with a weight average a <- a + 1e-4 (p - a), i.e.
+    `classifier_ema_decay=0.9999`.
+
     The classifier stands on its own: `model.classifier` is a Keras model
     images -> class probabilities (K) sharing D's weights (or their moving
     average, with `classifier_ema_decay`), to call, save or export;
