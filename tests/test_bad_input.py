@@ -9,7 +9,6 @@ that other test files already cover are listed there with those tests' names.
 import json
 import os
 import warnings
-import zipfile
 
 import keras
 import numpy as np
@@ -439,22 +438,44 @@ def test_cli_train_on_a_folder_without_images(tmp_path, capsys):
 # --- atomic checkpoints and exports (fault injection) ------------------------------------
 
 
+class _Truncating:
+    """A file object that accepts `limit` bytes, then fails: a disk full or a kill mid-write."""
+
+    def __init__(self, fileobj, limit):
+        self._f, self._left = fileobj, limit
+
+    def write(self, data):
+        if len(data) > self._left:
+            self._f.write(bytes(data[: self._left]))
+            self._f.flush()
+            self._left = 0
+            raise OSError("injected: disk full mid-save")
+        self._left -= len(data)
+        return self._f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+
 class _FailMidSave:
-    """Patch zipfile so that, when armed, a .keras save fails after writing its first entry."""
+    """Patch Keras' .keras writer so that, when armed, a save fails after writing its first 3 KB."""
+
+    LIMIT = 3000
 
     def __init__(self, monkeypatch):
+        from keras.src.saving import saving_lib
+
         self.armed = False
         self.failures = 0
-        original = zipfile.ZipFile.writestr
+        original = saving_lib._save_model_to_fileobj
 
-        def writestr(zf, *args, **kwargs):
-            result = original(zf, *args, **kwargs)
+        def save(model, fileobj, weights_format):
             if self.armed:
                 self.failures += 1
-                raise OSError("injected: disk full mid-save")
-            return result
+                fileobj = _Truncating(fileobj, self.LIMIT)
+            return original(model, fileobj, weights_format)
 
-        monkeypatch.setattr(zipfile.ZipFile, "writestr", writestr)
+        monkeypatch.setattr(saving_lib, "_save_model_to_fileobj", save)
 
 
 def test_injection_breaks_a_plain_save(tmp_path, monkeypatch):
@@ -467,6 +488,7 @@ def test_injection_breaks_a_plain_save(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="injected"):
         model.save(path)
     fail.armed = False
+    assert 0 < os.path.getsize(path) <= _FailMidSave.LIMIT  # part of the file was written
     with pytest.raises(Exception):
         keras.models.load_model(path)
 
