@@ -84,7 +84,7 @@ def find_non_finite(data, max_batches=10_000):
 
 
 def non_finite_in(batch):
-    """"example 5 of '0/1' holds NaN" for the first non-finite value of a batch (nested
+    """"example 5 of batch element 0/1 holds NaN" for the first non-finite value of a batch (nested
     tensors or arrays; the element's path is named when there are several), or None
     when every floating value is finite."""
     paths = keras.tree.flatten_with_path(batch)
@@ -97,7 +97,7 @@ def non_finite_in(batch):
         if bad.any():
             rows = np.flatnonzero(bad.reshape(len(value), -1).any(axis=1)) if value.ndim else np.array([0])
             kind = "NaN" if np.isnan(value[bad]).any() else "inf"
-            name = f" of {path!r}" if len(paths) > 1 else ""
+            name = f" of batch element {path}" if len(paths) > 1 else ""
             more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
             return f"example {rows[0]}{more}{name} holds {kind}"
     return None

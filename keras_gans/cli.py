@@ -290,13 +290,21 @@ def load_checkpoint(path, run=None):
 
     if not os.path.exists(path):
         raise FileNotFoundError(f"No checkpoint at {path}: the run has not finished an epoch yet.")
+    import zipfile
+
+    advice = "restore it from a backup or start a new run with another --out."
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"The checkpoint {path} ({os.path.getsize(path)} bytes) is not a whole .keras file (a zip "
+            f"archive): it is truncated or corrupted, e.g. by a save cut short; {advice}"
+        )
     try:
         model = keras.models.load_model(path)
-    except Exception as error:  # noqa: BLE001 -- zipfile.BadZipFile, OSError, KeyError, ValueError, ... from Keras
+    except Exception as error:  # noqa: BLE001 -- KeyError, ValueError, OSError, ... from Keras
+        first = str(error).splitlines()[0] if str(error) else ""
         raise ValueError(
-            f"The checkpoint {path} cannot be loaded ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}): "
-            "expected a whole .keras file written by keras-gans train. It is truncated or corrupted; "
-            "restore it from a backup or start a new run with another --out."
+            f"The checkpoint {path} cannot be loaded ({type(error).__name__}: {first}): expected a "
+            f".keras file of a keras_gans model written by keras-gans train; {advice}"
         ) from None
     expected = (run or {}).get("model_class")
     if expected and type(model).__name__ != expected:

@@ -9,6 +9,7 @@ that other test files already cover are listed there with those tests' names.
 import json
 import os
 import warnings
+import zipfile
 
 import keras
 import numpy as np
@@ -242,13 +243,13 @@ FIT_CASES = [
      ValueError, ["empty"]),
     ("GAN: arrays of 0 examples", _case_gan_empty_arrays, ValueError, ["no examples", "(0, 16, 16, 1)"]),
     ("ConditionalGAN: labels outside [0, K) in a pipeline", _case_cgan_labels_pipeline, ValueError,
-     ["ConditionalGAN", "first batch", "[0, 3)", "from 2 to 4"]),
+     ["ConditionalGAN: labels must be class ids in [0, 3)", "from 2 to 4 in the first batch"]),
     ("ConditionalGAN: labels outside [0, K) as one (x, y) tuple", _case_cgan_labels_tuple, ValueError,
      ["[0, 3)", "from -1 to 1"]),
     ("ConditionalGAN: images in [0, 255]", _case_cgan_0_255, ValueError, ["to 255", "tanh", "[-1, 1]"]),
     ("ACGAN: labels outside [0, K) in a dict pipeline", _case_acgan_labels_dict, ValueError,
      ["ACGAN", "[0, 3)", "from 0 to 4"]),
-    ("ACGAN: a NaN in array images", _case_acgan_nan, ValueError, ["non-finite", "example 7"]),
+    ("ACGAN: a NaN in array images", _case_acgan_nan, ValueError, ["non-finite", "example 7 of batch element 0", "NaN"]),
     ("SemiSupervisedGAN: images in [0, 255]", _case_ssgan_0_255, ValueError, ["to 255", "[-1, 1]"]),
     ("Pix2Pix: target images in [0, 255]", _case_pix2pix_target_0_255, ValueError,
      ["The target images", "to 255", "[-1, 1]"]),
@@ -408,10 +409,16 @@ def test_cli_resume_from_a_truncated_checkpoint(tmp_path, capsys):
     (out / cli.CHECKPOINT).write_bytes(data[: len(data) // 2])
     assert cli.main(["train", "dcgan", "--out", str(out), "--resume", "--epochs", "2", "--verbose", "0"]) == 2
     err = capsys.readouterr().err
-    for fragment in ("cannot be loaded", "model.keras", "expected a whole .keras file", "truncated"):
+    for fragment in ("model.keras", "is not a whole .keras file", "truncated"):
         assert fragment in err, err
     assert cli.main(["sample", str(out)]) == 2
-    assert "cannot be loaded" in capsys.readouterr().err
+    assert "is not a whole .keras file" in capsys.readouterr().err
+    (out / cli.CHECKPOINT).write_bytes(data)  # a whole zip whose weights are cut
+    with zipfile.ZipFile(out / cli.CHECKPOINT, "a") as zf:
+        zf.writestr("config.json", "{")  # a second, broken config
+    assert cli.main(["sample", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be loaded" in err and "expected a .keras file of a keras_gans model" in err, err
 
 
 def test_cli_checkpoint_of_another_model(tmp_path, capsys):
@@ -563,12 +570,75 @@ def _first(outputs):
 
 # --- `python -m tests.test_bad_input`: the messages of docs/errors.md ---------------------
 
+
+def _messages(tmp):
+    """(input, callable) of the cases outside FIT_CASES, as the tests above make them."""
+    from tests.test_seqgan import VOCAB
+
+    nan_later = with_bad_batch(IMAGES, 20, np.nan)
+    labels = LABELS.copy()
+    labels[17] = 7
+    tokens = RNG.integers(0, VOCAB, (48, 5)).astype("int32")
+    tokens[40, 2] = VOCAB + 3
+    stop = callbacks.StopOnNaN(data=batches(IMAGES))
+    stop.set_model(gan())
+    folder = os.path.join(tmp, "imgs")
+    for i in range(3):
+        _write_png(os.path.join(folder, f"{i}.png"))
+    with open(os.path.join(folder, "broken.png"), "wb") as f:
+        f.write(b"not an image")
+    empty = os.path.join(tmp, "empty")
+    os.makedirs(empty)
+    run = os.path.join(tmp, "run")
+    os.makedirs(run)
+    with open(os.path.join(run, cli.RUN_FILE), "w") as f:
+        json.dump({"model": "dcgan", "dataset": "digits", "batch_size": 32, "image_size": None, "seed": 0,
+                   "epochs": 1, "model_class": "GAN"}, f)
+    gan().save(os.path.join(run, cli.CHECKPOINT))
+    with open(os.path.join(run, cli.CHECKPOINT), "rb+") as f:
+        f.truncate(2000)
+    other = os.path.join(tmp, "other")
+    os.makedirs(other)
+    with open(os.path.join(other, cli.RUN_FILE), "w") as f:
+        json.dump({"model": "dcgan", "dataset": "digits", "model_class": "GAN"}, f)
+    cgan().save(os.path.join(other, cli.CHECKPOINT))
+    return [
+        ("GAN: a NaN in a later batch of a pipeline", lambda: gan().fit(batches(nan_later), epochs=1, verbose=0)),
+        ("a non-finite loss with finite data", lambda: stop.on_train_batch_end(0, {"d_loss": float("nan")})),
+        ("ConditionalGAN: a label outside [0, K) in a later batch",
+         lambda: cgan().fit(batches(IMAGES, labels), epochs=1, verbose=0)),
+        ("SemiSupervisedGAN: labels outside [0, K) in a pipeline",
+         lambda: ssgan().fit(_ss_data().map(lambda a, b: ((a[0], a[1] + 5), b)), epochs=1, verbose=0)),
+        ("SeqGAN: a token id outside the vocabulary in a later batch",
+         lambda: seqgan().fit(batches(tokens, batch_size=16), epochs=1, verbose=0)),
+        ("datasets.load: a folder with an unreadable image file", lambda: datasets.load(folder, batch_size=2)),
+        ("datasets.load: a folder with no images", lambda: datasets.load(empty, batch_size=2)),
+        ("datasets.load: fewer examples than the batch", lambda: datasets.load("digits", split="test", batch_size=100_000)),
+        ("load_exported: a folder that is not an export", lambda: export.load_exported(empty)),
+        ("load_exported: a path that does not exist", lambda: export.load_exported(os.path.join(tmp, "nope"))),
+        ("keras-gans sample/train --resume: a truncated model.keras", lambda: cli.load_checkpoint(os.path.join(run, cli.CHECKPOINT), {"model_class": "GAN"})),
+        ("keras-gans sample: the checkpoint of another model",
+         lambda: cli.load_checkpoint(os.path.join(other, cli.CHECKPOINT), {"model_class": "GAN", "model": "dcgan"})),
+    ]
+
+
 if __name__ == "__main__":
-    keras.utils.set_random_seed(0)
-    for name, case, error, _ in FIT_CASES:
-        _, call = case()
+    import tempfile
+
+    def show(name, call):
+        keras.utils.set_random_seed(0)
         try:
-            call()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                call()
             print(f"| {name} | (no error) |")
-        except error as e:
-            print(f"| {name} | {type(e).__name__}: {str(e).splitlines()[0]} |")
+        except Exception as e:  # noqa: BLE001
+            print(f"| {name} | {type(e).__name__}: {str(e).splitlines()[0]} |".replace("\n", " "))
+
+    for name, case, error, _ in FIT_CASES:
+        show(name, case()[1])
+    show("GAN: images in [0, 1] for a tanh generator (warning)",
+         lambda: gan().fit(batches(IMAGES * 0.5 + 0.5), epochs=1, steps_per_epoch=1, verbose=0))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, call in _messages(tmp):
+            show(name, call)

@@ -171,8 +171,12 @@ class ConditionalGAN(GAN):
         """`GAN.check_batch`, and the labels of the first batch (or of all arrays) in [0, num_classes)."""
         super().check_batch(batch, where)
         _, labels = self.unpack_real(batch)
-        what = f"the labels of {where}" if where else "labels"
-        check_label_values(keras.ops.convert_to_numpy(labels), self.num_classes, what, model=type(self).__name__)
+        try:
+            check_label_values(keras.ops.convert_to_numpy(labels), self.num_classes, "labels", model=type(self).__name__)
+        except ValueError as error:
+            if not where:
+                raise
+            raise ValueError(f"{str(error).rstrip('.')} in {where}.") from None
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """`GAN.fit`; label values given as arrays are checked here, a dataset's
