@@ -200,7 +200,7 @@ def cmd_train(args):
     scope = strategy.scope()
     scope.__enter__()
     if args.resume:
-        model = keras.models.load_model(checkpoint)
+        model = load_checkpoint(checkpoint, run)
         initial_epoch = _epochs_done(args.out)
     else:
         options = {
@@ -230,7 +230,7 @@ def cmd_train(args):
 
         checkpoint_path = os.path.join(tempfile.mkdtemp(), CHECKPOINT)
     cbs = [
-        keras.callbacks.ModelCheckpoint(checkpoint_path),
+        callbacks.AtomicModelCheckpoint(checkpoint_path),  # a save cut short leaves the previous one
         keras.callbacks.CSVLogger(history_path, append=args.resume),
         callbacks.LossCurve(os.path.join(args.out, "loss_curve.png"), history=previous),
     ]
@@ -340,10 +340,44 @@ def _read_history(path):
 
 
 def _load_run_model(run_dir):
+    return load_checkpoint(os.path.join(run_dir, CHECKPOINT), _read_run(run_dir))
+
+
+def load_checkpoint(path, run=None):
+    """keras.models.load_model(path), with errors that name the file and what to do.
+
+    A missing, truncated or unreadable checkpoint, or one of another model than
+    the run's (`run["model_class"]`), is a ValueError / FileNotFoundError
+    naming the path, what was expected and what was found.
+    """
     import keras
 
-    _read_run(run_dir)
-    return keras.models.load_model(os.path.join(run_dir, CHECKPOINT))
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No checkpoint at {path}: the run has not finished an epoch yet.")
+    import zipfile
+
+    advice = "restore it from a backup or start a new run with another --out."
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"The checkpoint {path} ({os.path.getsize(path)} bytes) is not a whole .keras file (a zip "
+            f"archive): it is truncated or corrupted, e.g. by a save cut short; {advice}"
+        )
+    try:
+        model = keras.models.load_model(path)
+    except Exception as error:  # noqa: BLE001 -- KeyError, ValueError, OSError, ... from Keras
+        first = str(error).splitlines()[0] if str(error) else ""
+        raise ValueError(
+            f"The checkpoint {path} cannot be loaded ({type(error).__name__}: {first}): expected a "
+            f".keras file of a keras_gans model written by keras-gans train; {advice}"
+        ) from None
+    expected = (run or {}).get("model_class")
+    if expected and type(model).__name__ != expected:
+        raise ValueError(
+            f"The checkpoint {path} holds a {type(model).__name__}, but the run ({RUN_FILE}) trains a "
+            f"{expected} ({run.get('model')}). The file was replaced by another run's checkpoint; "
+            "put back this run's model.keras or start a new run with another --out."
+        )
+    return model
 
 
 def cmd_sample(args):
@@ -393,12 +427,10 @@ def max_label(current, labels):
 
 
 def cmd_evaluate(args):
-    import keras
-
     from keras_gans import datasets, metrics
 
     run = _read_run(args.run_dir)
-    model = keras.models.load_model(os.path.join(args.run_dir, CHECKPOINT))
+    model = load_checkpoint(os.path.join(args.run_dir, CHECKPOINT), run)
     dataset = args.dataset or run["dataset"]
     image_size = run.get("image_size")
     if run["model"] == "pix2pix":
@@ -463,7 +495,7 @@ def cmd_demo(args):
     curve, MNIST Frechet distance per epoch, export."""
     import keras
 
-    from keras_gans import callbacks, datasets, metrics, plotting, zoo
+    from keras_gans import _io, callbacks, datasets, metrics, plotting, zoo
 
     os.makedirs(args.out, exist_ok=True)
     epochs = args.epochs or DEMO_EPOCHS[args.dataset]
@@ -491,7 +523,7 @@ def cmd_demo(args):
         writer.writerow(["epoch"] + list(history))
         writer.writerows([epoch + 1] + [values[epoch] for values in history.values()] for epoch in range(epochs))
     samples_png = plotting.save_image_grid(model.generate(64, seed=0), os.path.join(args.out, "samples.png"))
-    model.save(os.path.join(args.out, CHECKPOINT))
+    _io.save_model(model, os.path.join(args.out, CHECKPOINT))
     exported = _export(model, args.export_dir)
     print(f"\ntrained DCGAN on the embedded {args.dataset} ({epochs} epochs) in {seconds:.0f} s")
     if fd is not None:

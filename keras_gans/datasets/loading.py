@@ -151,6 +151,7 @@ def _folder(path, with_labels):
     )
     if not files:
         raise ValueError(f"The folder {path!r} holds no images ({', '.join(_IMAGE_EXTENSIONS)}).")
+    check_image_files(files)
     classes = sorted({os.path.relpath(os.path.dirname(f), path) for f in files})
     labels = [classes.index(os.path.relpath(os.path.dirname(f), path)) for f in files]
     first = tf.io.decode_image(tf.io.read_file(files[0]), expand_animations=False)
@@ -163,6 +164,30 @@ def _folder(path, with_labels):
 
     ds = tf.data.Dataset.from_tensor_slices((files, np.asarray(labels, "int64")))
     return ds.map(read, num_parallel_calls=tf.data.AUTOTUNE), len(files)
+
+
+# The first bytes of the formats tf.io.decode_image reads.
+_IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8", b"GIF8", b"BM")
+
+
+def check_image_files(files):
+    """Raise a ValueError naming the files that are empty or not PNG, JPEG, GIF or BMP.
+
+    Checked before training (the headers only), because a file tf.data cannot
+    decode fails mid-epoch with an error that does not name it.
+    """
+    bad = []
+    for file in files:
+        with open(file, "rb") as f:
+            head = f.read(4)
+        if not head.startswith(_IMAGE_SIGNATURES):
+            bad.append(file)
+    if bad:
+        raise ValueError(
+            f"{len(bad)} of {len(files)} image files cannot be decoded (empty, or not PNG, JPEG, GIF "
+            f"or BMP despite the extension): {bad[:5]}{' ...' if len(bad) > 5 else ''}. Remove or "
+            "re-encode them."
+        )
 
 
 def _tfds(name, split, data_dir, with_labels):

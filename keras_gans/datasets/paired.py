@@ -21,7 +21,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.datasets import embedded, pipeline
+from keras_gans.datasets import embedded, loading, pipeline
 
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 DIRECTIONS = ("AtoB", "BtoA")
@@ -222,6 +222,7 @@ def _folder(path, split):
             "side-by-side A|B images, or sub-folders A/ and B/ of matching file names."
         )
     files = [os.path.join(folder, f) for f in files]
+    loading.check_image_files(files)
     shapes = {_image_size(f) for f in files}
     if len(shapes) > 1:
         raise ValueError(
@@ -262,6 +263,7 @@ def _two_folders(a_dir, b_dir, split):
         raise ValueError(f"The folders {a_dir!r} and {b_dir!r} hold no images.")
     a_paths = [os.path.join(a_dir, f) for f in a_files]
     b_paths = [os.path.join(b_dir, f) for f in a_files]
+    loading.check_image_files(a_paths + b_paths)
     sizes_a = [_image_size(f) for f in a_paths]
     sizes_b = [_image_size(f) for f in b_paths]
     for name, sa, sb in zip(a_files, sizes_a, sizes_b):

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.datasets import embedded, pipeline
+from keras_gans.datasets import embedded, loading, pipeline
 
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 # The reference's preprocessing: resize to 286, random crop 256.
@@ -183,6 +183,7 @@ def _folder(path, domain):
     where = f"folder {str(path)!r}"
     if not files:
         return tf.data.Dataset.from_tensor_slices(np.zeros((0,), "uint8")), 0, where
+    loading.check_image_files(files)
     depth = tf.io.decode_image(tf.io.read_file(files[0]), expand_animations=False).shape[-1]
     depth = 3 if depth == 4 else depth  # drop alpha
 

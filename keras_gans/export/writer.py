@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from keras_gans import _io
 from keras_gans.export import signatures as signatures_lib
 from keras_gans.export import speed
 
@@ -120,17 +121,15 @@ def export_generator(
         else:
             scratch = tempfile.mkdtemp(prefix="keras_gans_export_")
             source = os.path.join(scratch, "1")
-        if os.path.exists(source):
-            shutil.rmtree(source)
-        tf.saved_model.save(module, source, signatures=concrete)
+        # Atomic: a failure while saving leaves the previous export of this version whole.
+        _io.atomic_write(source, lambda tmp: tf.saved_model.save(module, tmp, signatures=concrete))
         if "saved_model" in formats:
             artifacts["saved_model"]["bytes"] = _size(source)
         if "tflite" in formats:
             artifacts["tflite"] = {}
             for quantization, path in tflite_paths.items():
                 content, select_tf_ops = convert_to_tflite(source, list(concrete), quantization)
-                with open(path, "wb") as f:
-                    f.write(content)
+                _io.write_bytes(path, content)
                 artifacts["tflite"][quantization] = {
                     "path": os.path.relpath(path, directory),
                     "bytes": len(content),
@@ -146,8 +145,7 @@ def export_generator(
             shutil.rmtree(scratch, ignore_errors=True)
 
     manifest = build_manifest(model, concrete, artifacts, metrics)
-    with open(os.path.join(directory, MANIFEST), "w") as f:
-        json.dump(manifest, f, indent=2, sort_keys=False)
+    _io.write_text(os.path.join(directory, MANIFEST), json.dumps(manifest, indent=2, sort_keys=False))
     return manifest
 
 

@@ -314,9 +314,15 @@ class AdversarialModel(keras.Model):
     def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
         """`keras.Model.fit`, after checking the data and building the optimizers.
 
-        A `StopOnNaN` callback is added unless one is given: a non-finite loss
-        raises an error naming the step and the loss, before any checkpoint of
-        the broken weights is written.
+        Before any work, the data's spec (shapes, dtypes) and values are
+        checked: arrays whole, a tf.data pipeline on its first batch (empty,
+        non-finite values, images outside the generator's output range; see
+        `check_batch`). A `StopOnNaN` callback is added unless one is given: a
+        non-finite loss raises an error naming the step and the loss (and
+        non-finite values in the data when there are), before any checkpoint
+        of the broken weights is written. An in-graph check of a later batch
+        (labels out of range, token ids) is raised as a ValueError whose first
+        line is the check's message.
         """
         if self.d_optimizer is None:
             raise RuntimeError(
@@ -327,15 +333,67 @@ class AdversarialModel(keras.Model):
             kwargs.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
         if spec is not None:
             self.check_data(spec)
+        first, where = first_batch(x, y)
+        if first is not None:
+            self.check_batch(first, where)
         self.build_optimizers()
         synchronize_batch_norms(self)
         distribute.per_replica_noise(self)  # different dropout masks on each replica
         if hasattr(x, "element_spec") and distribute.is_multi_worker(self.distribute_strategy):
             x = distribute.with_shard_policy(x, "auto")
         callbacks = list(callbacks or [])
-        if not any(isinstance(c, callbacks_lib.StopOnNaN) for c in callbacks):
-            callbacks.append(callbacks_lib.StopOnNaN())
-        return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
+        stop = next((c for c in callbacks if isinstance(c, callbacks_lib.StopOnNaN)), None)
+        if stop is None:
+            stop = callbacks_lib.StopOnNaN()
+            callbacks.append(stop)
+        if stop.data is None and isinstance(x, tf.data.Dataset):
+            stop.data = x
+        stop.data_checked = first is not None and not where  # arrays: all values checked
+        try:
+            return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
+        except tf.errors.InvalidArgumentError as error:
+            message = assertion_message(error)
+            if message is None:
+                raise
+            raise ValueError(
+                f"{message} (epoch {stop._epoch + 1}, step {stop.batch + 1}). Training stopped "
+                "before this step's update."
+            ) from None
+
+    def check_batch(self, batch, where=""):
+        """Check the values of the first batch (or of all the arrays) before training.
+
+        Raises a ValueError on non-finite values and on real images far outside
+        the generator's output range (e.g. [0, 255] for a tanh generator);
+        warns on images in [0, 1] for a tanh generator. `where` is "" for
+        arrays (all checked) or "the first batch" for a pipeline. Subclasses
+        add their own checks (ConditionalGAN: the labels' range).
+        """
+        found = callbacks_lib.non_finite_in(batch)
+        if found is not None:
+            where = f"{where}, " if where else ""
+            raise ValueError(
+                f"The data contain non-finite values: {where}{found}. {type(self).__name__} "
+                "needs finite inputs; remove or replace them (e.g. np.nan_to_num, or "
+                "dataset.filter(lambda x: tf.reduce_all(tf.math.is_finite(x))))."
+            )
+        for what, images, network in self.range_checks(batch):
+            check_output_range(images, network, what, where)
+
+    def range_checks(self, batch):
+        """(what, images, network): real images that should lie in `network`'s output range.
+
+        Default: the real samples against `self.generator`; Pix2Pix and
+        CycleGAN name their targets and domains.
+        """
+        generator = getattr(self, "generator", None)
+        if generator is None:
+            return []
+        try:
+            images = tf.nest.flatten(self.unpack_real(batch))[0]
+        except (ValueError, TypeError, KeyError, IndexError):
+            return []
+        return [("The real images", images, generator)]
 
     # --- tf.distribute (see keras_gans.distribute) ---------------------------
 
@@ -471,6 +529,119 @@ def _element_spec(x):
         )
     except (TypeError, ValueError):
         return None
+
+
+def first_batch(x, y=None):
+    """(batch, where): all of array data (where "") or a tf.data pipeline's first batch.
+
+    (None, None) for inputs it cannot peek at (generators, distributed datasets).
+    Raises a ValueError when the data hold no examples.
+    """
+    if x is None:
+        return None, None
+    if isinstance(x, tf.data.Dataset):
+        first = next(iter(x.take(1)), None)
+        if first is None:
+            raise ValueError("The dataset is empty: its first batch is missing, so there is nothing to train on.")
+        return first, "the first batch"
+    if hasattr(x, "element_spec") or hasattr(x, "__next__"):
+        return None, None
+    data = x if y is None else (x, y)
+    try:
+        arrays = tf.nest.map_structure(np.asarray, data)
+    except (TypeError, ValueError):
+        return None, None
+    leaves = tf.nest.flatten(arrays)
+    if leaves and all(a.ndim >= 1 for a in leaves) and min(len(a) for a in leaves) == 0:
+        raise ValueError(
+            f"The data hold no examples (arrays of shapes {[a.shape for a in leaves]}), so there is nothing to train on."
+        )
+    return arrays, ""
+
+
+# The value range of a network's output, by the activation of its last layer.
+OUTPUT_RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+_RESCALE = {
+    "tanh": "dataset.map(lambda x: tf.cast(x, tf.float32) / 127.5 - 1) for [0, 255] images, x * 2 - 1 for [0, 1] ones",
+    "sigmoid": "dataset.map(lambda x: tf.cast(x, tf.float32) / 255) for [0, 255] images, (x + 1) / 2 for [-1, 1] ones",
+}
+
+
+_SHAPE_LAYERS = (
+    keras.layers.Reshape,
+    keras.layers.Flatten,
+    keras.layers.Permute,
+    keras.layers.Cropping1D,
+    keras.layers.Cropping2D,
+    keras.layers.Cropping3D,
+    keras.layers.InputLayer,
+)
+
+
+def output_activation(network):
+    """The name of the activation of `network`'s last layer ("tanh", "sigmoid", ...), or None."""
+    layer = network
+    for _ in range(8):  # nested models: the last layer of the last layer
+        layers = getattr(layer, "layers", None)
+        if not layers:
+            break
+        # Skip the layers that only move values (a Reshape after the tanh).
+        moving = [lyr for lyr in layers if not isinstance(lyr, _SHAPE_LAYERS)]
+        layer = moving[-1] if moving else layers[-1]
+    activation = getattr(layer, "activation", None)
+    name = getattr(activation, "__name__", None)
+    return name if isinstance(name, str) else None
+
+
+def check_output_range(images, network, what="The real images", where=""):
+    """Raise (or warn) when `images` do not lie in the output range of `network`.
+
+    An error for images clearly outside it (uint8, or max > 1.5 for a tanh or
+    sigmoid output; min < -0.5 for sigmoid); a warning for [0, 1] images with
+    a tanh output (legitimate for some data, usually a missing `x * 2 - 1`).
+    """
+    activation = output_activation(network)
+    if activation not in OUTPUT_RANGES:
+        return
+    images = np.asarray(images)
+    if images.size == 0 or not (np.issubdtype(images.dtype, np.floating) or images.dtype == np.uint8):
+        return
+    low, high = float(images.min()), float(images.max())
+    lo, hi = OUTPUT_RANGES[activation]
+    seen = f" in {where}" if where else ""
+    observed = f"{what} hold values from {low:g} to {high:g}{seen} (dtype {images.dtype})"
+    generator = f"{network.name} ends in {activation} and outputs values in [{lo:g}, {hi:g}]"
+    fix = f"Rescale the images to [{lo:g}, {hi:g}], e.g. {_RESCALE[activation]} (keras_gans.datasets.load already scales to [-1, 1])."
+    if images.dtype == np.uint8 or high > 1.5 or (activation == "sigmoid" and low < -0.5):
+        raise ValueError(
+            f"{observed}, but the generator {generator}: the discriminator would tell real from "
+            f"generated by their range alone. {fix}"
+        )
+    if activation == "tanh" and low >= 0.0 and high <= 1.0:
+        warnings.warn(
+            f"{observed}: they look like images in [0, 1], but the generator {generator}, so it can "
+            f"never produce the dark half of the range the data leave out. {fix}",
+            stacklevel=4,
+        )
+
+
+def assertion_message(error):
+    """The message of a failed in-graph tf.debugging.Assert of keras_gans, or None.
+
+    TensorFlow shows it as "assertion failed: [text] [5] [to] [7]" deep in a
+    traceback; this returns "text 5 to 7" (the data's values joined to the text).
+    """
+    text = str(getattr(error, "message", error))
+    marker = "assertion failed: "
+    if marker not in text:
+        return None
+    line = text.split(marker, 1)[1].splitlines()[0].strip()
+    parts = line.strip("[]").split("] [")
+    if not parts or ":" not in parts[0]:
+        return None  # not one of keras_gans' checks ("Model: ...")
+    if parts[0].rstrip().endswith("from") and len(parts) >= 4:
+        return " ".join(p.strip() for p in parts[:4])
+    return parts[0].strip()
 
 
 # --- the engine's own gradient aggregation -------------------------------------

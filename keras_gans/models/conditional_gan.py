@@ -167,9 +167,21 @@ class ConditionalGAN(GAN):
         self.check_sample_shape(images.shape, self.generator.output_shape, "generator output")
         check_label_spec(labels, self.num_classes, type(self).__name__)
 
+    def check_batch(self, batch, where=""):
+        """`GAN.check_batch`, and the labels of the first batch (or of all arrays) in [0, num_classes)."""
+        super().check_batch(batch, where)
+        _, labels = self.unpack_real(batch)
+        try:
+            check_label_values(keras.ops.convert_to_numpy(labels), self.num_classes, "labels", model=type(self).__name__)
+        except ValueError as error:
+            if not where:
+                raise
+            raise ValueError(f"{str(error).rstrip('.')} in {where}.") from None
+
     def fit(self, x=None, y=None, *args, **kwargs):
-        """`GAN.fit`; label values given as arrays are checked here, dataset
-        labels at the first step (before any update)."""
+        """`GAN.fit`; label values given as arrays are checked here, a dataset's
+        first batch before fit starts, later batches at their step (before its
+        update; the error is a ValueError naming the range)."""
         for labels in _label_arrays(x, y):
             check_label_values(labels, self.num_classes, "labels", model=type(self).__name__)
         return super().fit(x, y, *args, **kwargs)

@@ -274,6 +274,11 @@ class CycleGAN(_base.AdversarialModel):
             f"domains (see keras_gans.datasets.load_unpaired); got {_describe(data)}."
         )
 
+    def range_checks(self, batch):
+        """Each domain's images should lie in the output range of the generator that makes them."""
+        images_a, images_b = self.unpack_domains(batch)
+        return [("Domain A images", images_a, self.generator_ba), ("Domain B images", images_b, self.generator_ab)]
+
     def check_data(self, element_spec):
         """Fail before training when the batches do not fit the generators."""
         spec_a, spec_b = self.unpack_domains(element_spec)

@@ -233,6 +233,11 @@ class Pix2Pix(_base.AdversarialModel):
             f"got a batch of {_describe(data)}."
         )
 
+    def range_checks(self, batch):
+        """The target images should lie in the generator's output range (fit checks them)."""
+        _, target = self.unpack_pair(batch)
+        return [("The target images", target, self.generator)]
+
     def check_data(self, element_spec):
         """Fail before training when the pairs do not fit the networks."""
         source, target = self.unpack_pair(element_spec)
