@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from keras_gans.models.acgan import ACGAN
-from keras_gans.models.conditional_gan import class_cross_entropy
+from keras_gans.labels import class_cross_entropy
 from keras_gans.networks import conditional
 from tests import harness
 

@@ -2,7 +2,8 @@
 
 import keras
 
-from keras_gans.models.conditional_gan import ConditionalGAN, class_accuracy, class_cross_entropy
+from keras_gans.labels import class_accuracy, class_cross_entropy
+from keras_gans.models.conditional_gan import ConditionalGAN
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")

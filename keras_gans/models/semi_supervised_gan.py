@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 
 from keras_gans.models import _base
-from keras_gans.models import conditional_gan as labels_lib
+from keras_gans import labels as labels_lib
 from keras_gans.models.gan import GAN
 from keras_gans import distribute
 
@@ -206,7 +206,7 @@ class SemiSupervisedGAN(GAN):
         if not _is_semi_supervised_batch(data):
             raise ValueError(
                 "SemiSupervisedGAN needs batches ((labelled_images, labels), unlabelled_images), "
-                f"but the dataset yields {labels_lib._describe(data)}. Build them with "
+                f"but the dataset yields {labels_lib.describe_batch(data)}. Build them with "
                 "keras_gans.datasets.semi_supervised.semi_supervised_dataset(images, labels, "
                 "labels_per_class, batch_size)."
             )
