@@ -30,7 +30,7 @@ import keras  # noqa: E402
 
 import keras_gans  # noqa: E402
 from keras_gans import metrics  # noqa: E402
-from keras_gans.conditional_callbacks import ClassGrid, save_class_grid  # noqa: E402
+from keras_gans.callbacks import ClassGrid, save_class_grid  # noqa: E402
 from keras_gans.models.conditional_gan import ConditionalGAN  # noqa: E402
 from keras_gans.networks import conditional  # noqa: E402
 

@@ -299,7 +299,7 @@ def _is_image_spec(spec):
 def _grid_samples(model_name, data):
     """What a sample grid shows: samples, one row per class, or source | translation."""
     if model_name in ("cgan", "acgan"):
-        from keras_gans.conditional_callbacks import class_grid
+        from keras_gans.callbacks import class_grid
 
         return lambda model, n, seed: class_grid(model, seed=seed)
     if model_name in ("pix2pix", "cyclegan"):

@@ -38,7 +38,7 @@ from IPython.display import Image, display
 
 import keras_gans
 from keras_gans import networks
-from keras_gans.conditional_callbacks import ClassGrid, save_class_grid
+from keras_gans.callbacks import ClassGrid, save_class_grid
 
 GPU = bool(tf.config.list_physical_devices("GPU"))
 # Mixed precision on a GPU; float32 on a CPU. KERAS_GANS_PRECISION overrides the choice.

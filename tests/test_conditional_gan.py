@@ -7,7 +7,7 @@ import keras
 import pytest
 import tensorflow as tf
 
-from keras_gans.conditional_callbacks import ClassGrid, class_grid
+from keras_gans.callbacks import ClassGrid, class_grid
 from keras_gans.models.conditional_gan import ConditionalGAN
 from keras_gans.networks import conditional
 from tests import harness
