@@ -54,12 +54,20 @@ def main():
     start = time.perf_counter()
     model.fit(data, epochs=args.epochs, verbose=0, callbacks=[gaps])
     total = time.perf_counter() - start
-    print(json.dumps({
-        "autotune": args.autotune, "dataset": args.dataset, "epochs": args.epochs,
-        "steps_per_epoch": int(data.cardinality()), "fit_seconds": round(total, 2),
-        "epoch_end_gaps_s": [round(g, 3) for g in gaps.gaps],
-        "stalls_over_1s": sum(g > 1.0 for g in gaps.gaps), "load_1min": round(os.getloadavg()[0], 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "autotune": args.autotune,
+                "dataset": args.dataset,
+                "epochs": args.epochs,
+                "steps_per_epoch": int(data.cardinality()),
+                "fit_seconds": round(total, 2),
+                "epoch_end_gaps_s": [round(g, 3) for g in gaps.gaps],
+                "stalls_over_1s": sum(g > 1.0 for g in gaps.gaps),
+                "load_1min": round(os.getloadavg()[0], 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

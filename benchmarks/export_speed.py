@@ -29,9 +29,13 @@ def main():
     from keras_gans.export import speed
 
     model = zoo.build("dcgan", (64, 64, 3), latent_dim=100, seed=0, jit_compile=False)
-    data = tf.data.Dataset.from_tensor_slices(np.random.default_rng(0).uniform(-1, 1, (64, 64, 64, 3)).astype("float32")).batch(64)
+    data = tf.data.Dataset.from_tensor_slices(
+        np.random.default_rng(0).uniform(-1, 1, (64, 64, 64, 3)).astype("float32")
+    ).batch(64)
     model.fit(data, epochs=1, verbose=0)
-    export.export_generator(model, args.out, quantize="float32", static_batch_sizes=(1, 64), benchmark=False, overwrite=True)
+    export.export_generator(
+        model, args.out, quantize="float32", static_batch_sizes=(1, 64), benchmark=False, overwrite=True
+    )
     paths = export.artifact_paths(args.out)
     contenders = {
         ("SavedModel", 1): lambda: speed.benchmark_saved_model(paths["saved_model"], [1]),
@@ -39,7 +43,9 @@ def main():
         ("TFLite dynamic batch", 1): lambda: speed.benchmark_tflite(paths["tflite_float32"], [1], args.threads),
         ("TFLite dynamic batch", 64): lambda: speed.benchmark_tflite(paths["tflite_float32"], [64], args.threads),
         ("TFLite static batch 1", 1): lambda: speed.benchmark_tflite(paths["tflite_float32_batch1"], [1], args.threads),
-        ("TFLite static batch 64", 64): lambda: speed.benchmark_tflite(paths["tflite_float32_batch64"], [64], args.threads),
+        ("TFLite static batch 64", 64): lambda: speed.benchmark_tflite(
+            paths["tflite_float32_batch64"], [64], args.threads
+        ),
     }
     times = {k: [] for k in contenders}
     partitions = {}
@@ -49,9 +55,13 @@ def main():
             times[key].append(result["by_batch"][0]["latency_ms"])
             partitions[key] = result.get("delegate_partitions")
     print(f"# {args.rounds} rounds, {args.threads} threads, load {os.getloadavg()[0]:.1f}")
-    print("| artifact | batch | ms per call, median (min-max) | images/s (median) | XNNPACK partitions |\n|---|---|---|---|---|")
+    print(
+        "| artifact | batch | ms per call, median (min-max) | images/s (median) | XNNPACK partitions |\n|---|---|---|---|---|"
+    )
     for (name, batch), t in times.items():
-        print(f"| {name} | {batch} | {np.median(t):.2f} ({min(t):.2f}-{max(t):.2f}) | {batch / np.median(t) * 1e3:.0f} | {partitions[(name, batch)]} |")
+        print(
+            f"| {name} | {batch} | {np.median(t):.2f} ({min(t):.2f}-{max(t):.2f}) | {batch / np.median(t) * 1e3:.0f} | {partitions[(name, batch)]} |"
+        )
 
 
 if __name__ == "__main__":

@@ -48,9 +48,14 @@ def main():
     for batch in [int(b) for b in args.batches.split(",")]:
         latent = np.random.default_rng(0).normal(size=(batch, model.latent_dim)).astype("float32")
         z = tf.constant(latent)
+
         def eager(latent=latent):  # what run_batched did before the compiled path: the eager call
-            return np.concatenate([keras.ops.convert_to_numpy(generator(latent[i:i + batch], training=False))
-                                   for i in range(0, len(latent), batch)])
+            return np.concatenate(
+                [
+                    keras.ops.convert_to_numpy(generator(latent[i : i + batch], training=False))
+                    for i in range(0, len(latent), batch)
+                ]
+            )
 
         contenders = {
             "before: eager generator call": eager,
@@ -67,20 +72,29 @@ def main():
         base = np.array(times["bare tf.function"])
         for name, t in times.items():
             ratio = np.array(t) / base
-            results.append({
-                "batch": batch, "contender": name,
-                "median_ms": round(1e3 * float(np.median(t)), 3),
-                "min_ms": round(1e3 * float(np.min(t)), 3), "max_ms": round(1e3 * float(np.max(t)), 3),
-                "ratio_median": round(float(np.median(ratio)), 3),
-                "ratio_min": round(float(ratio.min()), 3), "ratio_max": round(float(ratio.max()), 3),
-            })
-    print(f"# DCGAN generator {args.size}x{args.size}, {args.rounds} rounds x {args.calls} calls, "
-          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, TF {tf.__version__}, {platform.machine()}")
+            results.append(
+                {
+                    "batch": batch,
+                    "contender": name,
+                    "median_ms": round(1e3 * float(np.median(t)), 3),
+                    "min_ms": round(1e3 * float(np.min(t)), 3),
+                    "max_ms": round(1e3 * float(np.max(t)), 3),
+                    "ratio_median": round(float(np.median(ratio)), 3),
+                    "ratio_min": round(float(ratio.min()), 3),
+                    "ratio_max": round(float(ratio.max()), 3),
+                }
+            )
+    print(
+        f"# DCGAN generator {args.size}x{args.size}, {args.rounds} rounds x {args.calls} calls, "
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, TF {tf.__version__}, {platform.machine()}"
+    )
     print("| batch | contender | median ms/call | min-max | ratio to bare (median, min-max) |")
     print("|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['batch']} | {r['contender']} | {r['median_ms']} | {r['min_ms']}-{r['max_ms']} | "
-              f"{r['ratio_median']} ({r['ratio_min']}-{r['ratio_max']}) |")
+        print(
+            f"| {r['batch']} | {r['contender']} | {r['median_ms']} | {r['min_ms']}-{r['max_ms']} | "
+            f"{r['ratio_median']} ({r['ratio_min']}-{r['ratio_max']}) |"
+        )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -69,18 +69,32 @@ def main():
             result, samples = run(config, mixture, args.steps, args.batch_size, args.num_samples, args.seed)
             print(json.dumps(result), flush=True)
             results.append(result)
-            panels.append((f"{config}: {result['modes_captured']}/{result['num_modes']}, "
-                           f"{100 * result['high_quality_fraction']:.0f}% hq", samples))
+            panels.append(
+                (
+                    f"{config}: {result['modes_captured']}/{result['num_modes']}, "
+                    f"{100 * result['high_quality_fraction']:.0f}% hq",
+                    samples,
+                )
+            )
         centers, _ = metrics.mixture_modes(mixture)
-        plotting.scatter_2d(panels, os.path.join(args.out, f"{mixture}.png"), centers=centers,
-                            limit=1.6 if mixture == "ring8" else 5.5, ncols=4)
+        plotting.scatter_2d(
+            panels,
+            os.path.join(args.out, f"{mixture}.png"),
+            centers=centers,
+            limit=1.6 if mixture == "ring8" else 5.5,
+            ncols=4,
+        )
     with open(os.path.join(args.out, "mixtures.json"), "w") as f:
         json.dump(results, f, indent=1)
-    lines = ["| game | mixture | modes captured | high-quality samples | D steps per G step | train seconds |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| game | mixture | modes captured | high-quality samples | D steps per G step | train seconds |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results:
-        lines.append(f"| {r['config']} | {r['mixture']} | {r['modes_captured']}/{r['num_modes']} | "
-                     f"{100 * r['high_quality_fraction']:.1f}% | {r['discriminator_steps_per_g']} | {r['seconds']} |")
+        lines.append(
+            f"| {r['config']} | {r['mixture']} | {r['modes_captured']}/{r['num_modes']} | "
+            f"{100 * r['high_quality_fraction']:.1f}% | {r['discriminator_steps_per_g']} | {r['seconds']} |"
+        )
     table = "\n".join(lines)
     with open(os.path.join(args.out, "mixtures.md"), "w") as f:
         f.write(table + "\n")

@@ -31,7 +31,9 @@ def tf_contenders(shape):
 
     x = tf.random.normal(shape)
     layers = {
-        "GroupNormalization(groups=-1)": keras.layers.GroupNormalization(groups=-1, epsilon=1e-5, center=False, scale=False),
+        "GroupNormalization(groups=-1)": keras.layers.GroupNormalization(
+            groups=-1, epsilon=1e-5, center=False, scale=False
+        ),
         "InstanceNormalization (fused)": InstanceNormalization(epsilon=1e-5, center=False, scale=False),
         "BatchNormalization (training)": keras.layers.BatchNormalization(epsilon=1e-5),
     }
@@ -56,7 +58,10 @@ def torch_contenders(shape):
 
     n, h, w, c = shape
     x = torch.randn(n, c, h, w, requires_grad=True)
-    layers = {"torch InstanceNorm2d": torch.nn.InstanceNorm2d(c, eps=1e-5), "torch BatchNorm2d (training)": torch.nn.BatchNorm2d(c, eps=1e-5)}
+    layers = {
+        "torch InstanceNorm2d": torch.nn.InstanceNorm2d(c, eps=1e-5),
+        "torch BatchNorm2d (training)": torch.nn.BatchNorm2d(c, eps=1e-5),
+    }
 
     def make(layer):
         def call():
@@ -101,8 +106,16 @@ def main():
                     fn()
                 times[name].append((time.perf_counter() - start) / args.calls * 1e3)
         for name, t in times.items():
-            rows.append({"shape": list(shape), "contender": name, "ms": [round(float(np.median(t)), 2), round(min(t), 2), round(max(t), 2)]})
-    print(f"# forward+backward ms per call, {args.rounds} rounds x {args.calls} calls, {args.threads} threads, load {os.getloadavg()[0]:.1f}")
+            rows.append(
+                {
+                    "shape": list(shape),
+                    "contender": name,
+                    "ms": [round(float(np.median(t)), 2), round(min(t), 2), round(max(t), 2)],
+                }
+            )
+    print(
+        f"# forward+backward ms per call, {args.rounds} rounds x {args.calls} calls, {args.threads} threads, load {os.getloadavg()[0]:.1f}"
+    )
     print("| shape (NHWC) | contender | ms median (min-max) |\n|---|---|---|")
     for r in rows:
         print(f"| {tuple(r['shape'])} | {r['contender']} | {r['ms'][0]} ({r['ms'][1]}-{r['ms'][2]}) |")

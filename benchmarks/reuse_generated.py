@@ -83,11 +83,15 @@ def main():
     ]
     for reuse in (False, True):
         arm = [r for r in rows if r["reuse_generated"] == reuse]
+
         def stat(key, fmt, arm=arm):
             values = np.array([r[key] for r in arm])
             return f"{values.mean():{fmt}} +- {values.std():{fmt}}"
+
         name = "reuse the D step's G(z) (`reuse_generated=True`)" if reuse else "fresh latents (default, algorithm 1)"
-        lines.append(f"| {name} | {stat('seconds_per_step', '.4f')} | {stat('frechet_distance', '.2f')} | {stat('class_coverage', '.2f')} |")
+        lines.append(
+            f"| {name} | {stat('seconds_per_step', '.4f')} | {stat('frechet_distance', '.2f')} | {stat('class_coverage', '.2f')} |"
+        )
     with open(os.path.join(args.out, "reuse_generated.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

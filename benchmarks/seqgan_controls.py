@@ -79,8 +79,12 @@ def parse_args(argv=None):
     p.add_argument("--d-samples", type=int, default=2000, help="paper: 10,000")
     p.add_argument("--d-epochs", type=int, default=1, help="paper: 3")
     p.add_argument("--d-repeats", type=int, default=1, help="paper: 5")
-    p.add_argument("--d-learning-rate", type=float, default=1e-3,
-                   help="paper: 1e-4 (with ~47k pretraining updates; 1e-3 for the reduced schedule)")
+    p.add_argument(
+        "--d-learning-rate",
+        type=float,
+        default=1e-3,
+        help="paper: 1e-4 (with ~47k pretraining updates; 1e-3 for the reduced schedule)",
+    )
     p.add_argument("--eval-every", type=int, default=10, help="rounds between progress evaluations")
     p.add_argument("--eval-samples", type=int, default=5000)
     p.add_argument("--out", default="benchmarks/results")
@@ -103,9 +107,14 @@ def run_seed(args, seed, sizes, d_options, oracle, held_out, out_file):
 
     def build(cls=SeqGAN, **options):
         model = cls(
-            text_networks.lstm_generator(oracle.vocab_size, sizes["embedding_dim"], sizes["hidden_dim"], oracle.seq_len),
+            text_networks.lstm_generator(
+                oracle.vocab_size, sizes["embedding_dim"], sizes["hidden_dim"], oracle.seq_len
+            ),
             text_networks.text_cnn_discriminator(oracle.vocab_size, oracle.seq_len, **d_options),
-            seq_len=oracle.seq_len, rollouts=args.rollouts, seed=seed, **options,
+            seq_len=oracle.seq_len,
+            rollouts=args.rollouts,
+            seed=seed,
+            **options,
         )
         model.compile(d_optimizer=keras.optimizers.Adam(args.d_learning_rate))  # G: Adam(1e-2), clip 5
         return model
@@ -119,16 +128,22 @@ def run_seed(args, seed, sizes, d_options, oracle, held_out, out_file):
     # Shared by the three arms: MLE pretraining (shared by the seeds too, made
     # once with --pretrain-seed and kept in <out>), D pretraining (per seed).
     keras.utils.set_random_seed(seed)
-    base = build(discriminator_steps=args.d_repeats, discriminator_samples=args.d_samples,
-                 discriminator_epochs=args.d_epochs, discriminator_batch_size=args.batch_size)
+    base = build(
+        discriminator_steps=args.d_repeats,
+        discriminator_samples=args.d_samples,
+        discriminator_epochs=args.d_epochs,
+        discriminator_batch_size=args.batch_size,
+    )
     start = time.time()
     if not os.path.exists(pretrained_file):
         keras.utils.set_random_seed(args.pretrain_seed)
         pretrain_model = build()
         optimizer = keras.optimizers.Adam(1e-2, global_clipnorm=5.0)
         pretrain_model.pretrain_generator(
-            oracle.dataset(args.batch_size, seed=args.pretrain_seed), epochs=args.mle_epochs,
-            optimizer=optimizer, verbose=0,
+            oracle.dataset(args.batch_size, seed=args.pretrain_seed),
+            epochs=args.mle_epochs,
+            optimizer=optimizer,
+            verbose=0,
         )
         arrays = {f"g{i}": w for i, w in enumerate(pretrain_model.generator.get_weights())}
         arrays.update({f"o{i}": v for i, v in enumerate(snapshot(optimizer.variables))})
@@ -148,8 +163,11 @@ def run_seed(args, seed, sizes, d_options, oracle, held_out, out_file):
         data, samples=args.d_pretrain_samples, epochs=args.d_pretrain_epochs, repeats=args.d_pretrain_repeats
     ).history
     d_minutes = (time.time() - start) / 60
-    print(f"[seed {seed}] D pretraining ({d_minutes:.1f} min): accuracy per repeat "
-          f"{[round(float(a), 3) for a in d_history['d_accuracy']]}", flush=True)
+    print(
+        f"[seed {seed}] D pretraining ({d_minutes:.1f} min): accuracy per repeat "
+        f"{[round(float(a), 3) for a in d_history['d_accuracy']]}",
+        flush=True,
+    )
     g_weights, d_weights = base.generator.get_weights(), base.discriminator.get_weights()
     mle_state = snapshot(mle_optimizer.variables)
 
@@ -172,19 +190,30 @@ def run_seed(args, seed, sizes, d_options, oracle, held_out, out_file):
         while done < args.rounds:
             chunk = min(args.eval_every, args.rounds - done)
             if arm == "mle":
-                model.pretrain_generator(data.repeat(), epochs=1, steps_per_epoch=chunk, optimizer=mle_optimizer, verbose=0)
+                model.pretrain_generator(
+                    data.repeat(), epochs=1, steps_per_epoch=chunk, optimizer=mle_optimizer, verbose=0
+                )
             else:
                 history = model.fit(data.repeat(), epochs=chunk, steps_per_epoch=1, verbose=0).history
                 if "d_accuracy" in history:
                     d_curve += [round(float(a), 4) for a in history["d_accuracy"]]
             done += chunk
             curve.append({"round": done, **scores(model), "minutes": (time.time() - start) / 60})
-            print(f"[seed {seed} {arm}] {curve[-1]}" + (f" d_accuracy {d_curve[-chunk:]}" if d_curve else ""), flush=True)
+            print(
+                f"[seed {seed} {arm}] {curve[-1]}" + (f" d_accuracy {d_curve[-chunk:]}" if d_curve else ""), flush=True
+            )
         record = {
-            "seed": seed, "arm": arm, "pretrained": pretrained, "final": curve[-1], "curve": curve,
-            "d_accuracy": d_curve, "d_pretrain_accuracy": d_history["d_accuracy"],
-            "mle_pretrain_minutes": mle_minutes, "d_pretrain_minutes": d_minutes,
-            "arm_minutes": (time.time() - start) / 60, "load_average": os.getloadavg(),
+            "seed": seed,
+            "arm": arm,
+            "pretrained": pretrained,
+            "final": curve[-1],
+            "curve": curve,
+            "d_accuracy": d_curve,
+            "d_pretrain_accuracy": d_history["d_accuracy"],
+            "mle_pretrain_minutes": mle_minutes,
+            "d_pretrain_minutes": d_minutes,
+            "arm_minutes": (time.time() - start) / 60,
+            "load_average": os.getloadavg(),
             "settings": {**vars(args), **sizes},
         }
         with open(out_file, "a") as f:
@@ -193,7 +222,9 @@ def run_seed(args, seed, sizes, d_options, oracle, held_out, out_file):
 
 def _log_prob(generator, tokens, batch_size=1000):
     function = tf.function(generator.log_prob, reduce_retracing=True)
-    return np.concatenate([function(tf.constant(tokens[i : i + batch_size])).numpy() for i in range(0, len(tokens), batch_size)])
+    return np.concatenate(
+        [function(tf.constant(tokens[i : i + batch_size])).numpy() for i in range(0, len(tokens), batch_size)]
+    )
 
 
 def load_rows(out_file, logs=()):
@@ -214,7 +245,9 @@ def load_rows(out_file, logs=()):
                 match = re.match(r"\[seed (\d+) (\w+)\] (\{.*?\})( d_accuracy (\[.*\]))?$", line.strip())
                 if match and (int(match.group(1)), match.group(2)) not in done:
                     key = (int(match.group(1)), match.group(2))
-                    row = partial.setdefault(key, {"seed": key[0], "arm": key[1], "curve": [], "d_accuracy": [], "partial": True})
+                    row = partial.setdefault(
+                        key, {"seed": key[0], "arm": key[1], "curve": [], "d_accuracy": [], "partial": True}
+                    )
                     row["curve"].append(ast.literal_eval(match.group(3)))
                     if match.group(5):
                         row["d_accuracy"] += ast.literal_eval(match.group(5))
@@ -267,14 +300,18 @@ def table(out_file, at_round=None, logs=()):
     lines.append("mean ± sample standard deviation over seeds; gain = before - after (positive: better);")
     lines.append("change of NLL-test = after - before (positive: G lost coverage of held-out real sequences).")
     for control in ("mle", "constant"):
-        paired = [gains["seqgan"][s] - gains[control][s] for s in gains.get("seqgan", {}) if s in gains.get(control, {})]
+        paired = [
+            gains["seqgan"][s] - gains[control][s] for s in gains.get("seqgan", {}) if s in gains.get(control, {})
+        ]
         if paired:
             lines.append(f"SeqGAN's gain minus {control}'s, paired by seed: {stat(paired)} ({len(paired)} seeds)")
     for r in rows:
         if r["arm"] == "seqgan" and r["d_accuracy"]:
             acc = r["d_accuracy"]
-            lines.append(f"seed {r['seed']}: D accuracy in the rounds, first {acc[0]:.3f}, last {acc[-1]:.3f}"
-                         + (" (run still going)" if r.get("partial") else ""))
+            lines.append(
+                f"seed {r['seed']}: D accuracy in the rounds, first {acc[0]:.3f}, last {acc[-1]:.3f}"
+                + (" (run still going)" if r.get("partial") else "")
+            )
     return "\n".join(lines)
 
 
@@ -292,8 +329,13 @@ def main(argv=None):
         d_options = dict(embedding_dim=8, filter_widths=(1, 2, 3), filter_counts=(8, 8, 8))
     else:
         d_options = {}  # the paper's discriminator
-    sizes = dict(vocab_size=args.vocab_size, seq_len=args.seq_len, embedding_dim=args.hidden_dim,
-                 hidden_dim=args.hidden_dim, num_sequences=args.num_sequences)
+    sizes = dict(
+        vocab_size=args.vocab_size,
+        seq_len=args.seq_len,
+        embedding_dim=args.hidden_dim,
+        hidden_dim=args.hidden_dim,
+        num_sequences=args.num_sequences,
+    )
     oracle = text_data.oracle(**sizes)
     held_out = oracle.sample(args.eval_samples, seed=4242)  # never trained on
     print(f"oracle {sizes}; NLL-oracle of its own samples {oracle.nll_oracle(held_out):.3f}", flush=True)

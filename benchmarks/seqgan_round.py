@@ -44,7 +44,9 @@ def main():
     model = SeqGAN(
         lstm_generator(args.vocab, 32, 32, args.length),
         text_cnn_discriminator(args.vocab, args.length),
-        seq_len=args.length, rollouts=args.rollouts, seed=0,
+        seq_len=args.length,
+        rollouts=args.rollouts,
+        seed=0,
     )
     model.compile()
     real = tf.constant(np.random.default_rng(0).integers(1, args.vocab, (args.batch_size, args.length)), tf.int32)
@@ -82,8 +84,10 @@ def main():
             start = time.perf_counter()
             tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, fn(*inputs))
             results[name].append(1e3 * (time.perf_counter() - start))
-    print(f"# SeqGAN round parts: vocab {args.vocab}, length {args.length}, batch {n}, rollouts {args.rollouts}, "
-          f"{args.rounds} rounds, {args.threads} threads, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"# SeqGAN round parts: vocab {args.vocab}, length {args.length}, batch {n}, rollouts {args.rollouts}, "
+        f"{args.rounds} rounds, {args.threads} threads, load {os.getloadavg()[0]:.1f}"
+    )
     print("| part | ms median (min-max) |\n|---|---|")
     for name, t in results.items():
         print(f"| {name} | " + (t if isinstance(t, str) else f"{np.median(t):.1f} ({min(t):.1f}-{max(t):.1f})") + " |")

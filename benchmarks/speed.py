@@ -36,9 +36,19 @@ import numpy as np
 
 MODELS = {
     # name: (zoo model, shapes of a batch's elements, batch size, paper)
-    "dcgan64": ("dcgan", [(64, 64, 3)], 64, "DCGAN (Radford et al. 2016): 64x64, batch 128 in the paper, 64 in the PyTorch example's default"),
+    "dcgan64": (
+        "dcgan",
+        [(64, 64, 3)],
+        64,
+        "DCGAN (Radford et al. 2016): 64x64, batch 128 in the paper, 64 in the PyTorch example's default",
+    ),
     "pix2pix256": ("pix2pix", [(256, 256, 3), (256, 256, 3)], 1, "pix2pix (Isola et al. 2017): 256x256, batch 1"),
-    "cyclegan128": ("cyclegan", [(128, 128, 3), (128, 128, 3)], 1, "CycleGAN (Zhu et al. 2017): 128x128 (6 ResNet blocks), batch 1"),
+    "cyclegan128": (
+        "cyclegan",
+        [(128, 128, 3), (128, 128, 3)],
+        1,
+        "CycleGAN (Zhu et al. 2017): 128x128 (6 ResNet blocks), batch 1",
+    ),
     "cyclegan256": ("cyclegan", [(256, 256, 3), (256, 256, 3)], 1, "CycleGAN: 256x256 (9 ResNet blocks), batch 1"),
 }
 LOOP_MODELS = ("dcgan64",)
@@ -111,7 +121,9 @@ def worker(args):
         from keras_gans.networks import patchgan, resnet
         from keras_gans.networks.instance_norm import InstanceNormalization
 
-        resnet.instance_norm = lambda name=None: InstanceNormalization(epsilon=1e-5, center=False, scale=False, name=name)
+        resnet.instance_norm = lambda name=None: InstanceNormalization(
+            epsilon=1e-5, center=False, scale=False, name=name
+        )
         original = patchgan.normalization_layer
 
         def normalization_layer(normalization, synchronized=False, name=None):
@@ -127,6 +139,7 @@ def worker(args):
     model = zoo.build(zoo_name, data.element_spec, seed=0, **options)
     model.jit_compile = args.xla == "on"  # the pix2pix/CycleGAN builders take no jit_compile
     if args.contender == "fit":
+
         def run(steps):
             model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
     else:
@@ -157,11 +170,36 @@ def _run(model, contender, xla, args):
         # PyTorch's OpenMP threads spin while they wait; on a shared, oversubscribed CPU that
         # made it several times slower (norm layers: 500+ ms against 10-120 ms passive).
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        cmd = [args.torch_python, os.path.join(HERE, "torch_reference.py"), "--model", model,
-               "--steps", str(args.steps), "--warmup", str(args.warmup), "--threads", str(args.threads)]
+        cmd = [
+            args.torch_python,
+            os.path.join(HERE, "torch_reference.py"),
+            "--model",
+            model,
+            "--steps",
+            str(args.steps),
+            "--warmup",
+            str(args.warmup),
+            "--threads",
+            str(args.threads),
+        ]
     else:
-        cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--model", model, "--contender", contender,
-               "--xla", xla, "--steps", str(args.steps), "--warmup", str(args.warmup), "--threads", str(args.threads)]
+        cmd = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--worker",
+            "--model",
+            model,
+            "--contender",
+            contender,
+            "--xla",
+            xla,
+            "--steps",
+            str(args.steps),
+            "--warmup",
+            str(args.warmup),
+            "--threads",
+            str(args.threads),
+        ]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -190,10 +228,17 @@ def driver(args):
         print(f"PyTorch column skipped: {skip_torch}")
     if not _gpu():
         print("Mixed precision skipped: no GPU (mixed_float16 is not faster on CPU).")
-    report = {"machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
-                          "python": platform.python_version()},
-              "settings": {k: getattr(args, k) for k in ("rounds", "steps", "warmup", "threads")},
-              "torch_skipped": skip_torch, "models": {}}
+    report = {
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "settings": {k: getattr(args, k) for k in ("rounds", "steps", "warmup", "threads")},
+        "torch_skipped": skip_torch,
+        "models": {},
+    }
     for model in args.models.split(","):
         contenders = _contenders(model, args.torch_python, skip_torch)
         runs = {c: [] for c in contenders}
@@ -202,17 +247,38 @@ def driver(args):
             for c in contenders:
                 loads.append(os.getloadavg()[0])
                 runs[c].append(_run(model, *c, args))
-                print(f"{model} round {round_ + 1} {c[0]} xla={c[1]}: {runs[c][-1]['steps_per_second']:.3f} steps/s", flush=True)
+                print(
+                    f"{model} round {round_ + 1} {c[0]} xla={c[1]}: {runs[c][-1]['steps_per_second']:.3f} steps/s",
+                    flush=True,
+                )
         base = np.array([r["steps_per_second"] for r in runs[("fit", "off")]])
         rows = []
         for c in contenders:
             sps = np.array([r["steps_per_second"] for r in runs[c]])
             ratio = sps / base
-            rows.append({"contender": c[0], "xla": c[1], "steps_per_second": [round(float(np.median(sps)), 3), round(float(sps.min()), 3), round(float(sps.max()), 3)],
-                         "speed_vs_fit_xla_off": [round(float(np.median(ratio)), 3), round(float(ratio.min()), 3), round(float(ratio.max()), 3)],
-                         "parameters": runs[c][0]["parameters"]})
-        report["models"][model] = {"paper": MODELS[model][3], "batch": MODELS[model][2], "rows": rows,
-                                   "load_1min_median": round(float(np.median(loads)), 1)}
+            rows.append(
+                {
+                    "contender": c[0],
+                    "xla": c[1],
+                    "steps_per_second": [
+                        round(float(np.median(sps)), 3),
+                        round(float(sps.min()), 3),
+                        round(float(sps.max()), 3),
+                    ],
+                    "speed_vs_fit_xla_off": [
+                        round(float(np.median(ratio)), 3),
+                        round(float(ratio.min()), 3),
+                        round(float(ratio.max()), 3),
+                    ],
+                    "parameters": runs[c][0]["parameters"],
+                }
+            )
+        report["models"][model] = {
+            "paper": MODELS[model][3],
+            "batch": MODELS[model][2],
+            "rows": rows,
+            "load_1min_median": round(float(np.median(loads)), 1),
+        }
     text = markdown(report)
     print(text)
     if args.out:
@@ -226,18 +292,26 @@ def driver(args):
 def markdown(report):
     m = report["machine"]
     s = report["settings"]
-    lines = [f"Machine: {m['platform']}, {m['cpus']} CPUs ({m['processor'] or 'unknown processor'}), Python {m['python']}. "
-             f"{s['rounds']} rounds, {s['warmup']} warm-up + {s['steps']} timed steps per run, {s['threads']} intra-op threads.", ""]
+    lines = [
+        f"Machine: {m['platform']}, {m['cpus']} CPUs ({m['processor'] or 'unknown processor'}), Python {m['python']}. "
+        f"{s['rounds']} rounds, {s['warmup']} warm-up + {s['steps']} timed steps per run, {s['threads']} intra-op threads.",
+        "",
+    ]
     if report["torch_skipped"]:
         lines += [f"PyTorch column skipped: {report['torch_skipped']}.", ""]
     for name, model in report["models"].items():
-        lines += [f"### {name}: {model['paper']} (median 1-min load during the runs: {model['load_1min_median']})", "",
-                  "| contender | XLA | steps/s median (min-max) | speed / fit XLA off, per round: median (min-max) | trainable parameters |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            f"### {name}: {model['paper']} (median 1-min load during the runs: {model['load_1min_median']})",
+            "",
+            "| contender | XLA | steps/s median (min-max) | speed / fit XLA off, per round: median (min-max) | trainable parameters |",
+            "|---|---|---|---|---|",
+        ]
         for r in model["rows"]:
             sps, ratio = r["steps_per_second"], r["speed_vs_fit_xla_off"]
             params = ", ".join(f"{k} {v:,}" for k, v in r["parameters"].items())
-            lines.append(f"| {r['contender']} | {r['xla']} | {sps[0]} ({sps[1]}-{sps[2]}) | {ratio[0]} ({ratio[1]}-{ratio[2]}) | {params} |")
+            lines.append(
+                f"| {r['contender']} | {r['xla']} | {sps[0]} ({sps[1]}-{sps[2]}) | {ratio[0]} ({ratio[1]}-{ratio[2]}) | {params} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -255,8 +329,12 @@ def main():
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--contender", help=argparse.SUPPRESS)
     parser.add_argument("--xla", default="off", help=argparse.SUPPRESS)
-    parser.add_argument("--instance-norm", default="group", choices=("group", "fused"),
-                        help="worker only: CycleGAN with keras_gans' fused InstanceNormalization")
+    parser.add_argument(
+        "--instance-norm",
+        default="group",
+        choices=("group", "fused"),
+        help="worker only: CycleGAN with keras_gans' fused InstanceNormalization",
+    )
     args = parser.parse_args()
     if args.worker:
         worker(args)

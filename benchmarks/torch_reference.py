@@ -33,12 +33,20 @@ from torch import nn
 class Generator(nn.Module):
     def __init__(self, nz=100, ngf=64, channels=3):
         super().__init__()
-        self.project = nn.Sequential(nn.Linear(nz, 4 * 4 * ngf * 8, bias=False), nn.BatchNorm1d(4 * 4 * ngf * 8, eps=1e-5, momentum=0.1), nn.ReLU(True))
+        self.project = nn.Sequential(
+            nn.Linear(nz, 4 * 4 * ngf * 8, bias=False),
+            nn.BatchNorm1d(4 * 4 * ngf * 8, eps=1e-5, momentum=0.1),
+            nn.ReLU(True),
+        )
         self.ngf = ngf
         layers = []
         filters = ngf * 8
         for _ in range(3):
-            layers += [nn.ConvTranspose2d(filters, filters // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(filters // 2), nn.ReLU(True)]
+            layers += [
+                nn.ConvTranspose2d(filters, filters // 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(filters // 2),
+                nn.ReLU(True),
+            ]
             filters //= 2
         layers += [nn.ConvTranspose2d(filters, channels, 4, 2, 1, bias=True), nn.Tanh()]
         self.main = nn.Sequential(*layers)
@@ -85,7 +93,10 @@ def dcgan(batch_size=64, nz=100):
         g_opt.step()
         return d_loss.item()
 
-    params = {"generator": sum(p.numel() for p in g.parameters()), "discriminator": sum(p.numel() for p in d.parameters())}
+    params = {
+        "generator": sum(p.numel() for p in g.parameters()),
+        "discriminator": sum(p.numel() for p in d.parameters()),
+    }
     return step, params
 
 
@@ -105,8 +116,17 @@ def main():
     for _ in range(args.steps):
         step()
     seconds = time.perf_counter() - start
-    print(json.dumps({"steps_per_second": args.steps / seconds, "seconds": seconds, "parameters": params,
-                      "torch": torch.__version__, "threads": torch.get_num_threads()}))
+    print(
+        json.dumps(
+            {
+                "steps_per_second": args.steps / seconds,
+                "seconds": seconds,
+                "parameters": params,
+                "torch": torch.__version__,
+                "threads": torch.get_num_threads(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

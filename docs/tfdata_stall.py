@@ -42,8 +42,10 @@ def main():
             start = time.perf_counter()
             del iterator  # the last reference: the C++ iterator is destroyed here
             deletions.append(time.perf_counter() - start)
-        print(f"autotune={autotune}: seconds to delete the iterator after each epoch: "
-              + ", ".join(f"{d:.3f}" for d in deletions))
+        print(
+            f"autotune={autotune}: seconds to delete the iterator after each epoch: "
+            + ", ".join(f"{d:.3f}" for d in deletions)
+        )
 
 
 if __name__ == "__main__":

@@ -38,31 +38,48 @@ from keras_gans.networks import conditional  # noqa: E402
 # decay and test batch (a divisor of the test split's size, so that every
 # test image is classified: digits' test split has 359 images).
 PRESETS = {
-    "mnist": dict(image_size=32, batch_size=128, epochs=20, latent_dim=100, base_filters=64, ema_decay=0.999,
-                  test_batch=100),
-    "digits": dict(image_size=16, batch_size=64, epochs=80, latent_dim=32, base_filters=32, ema_decay=0.99,
-                   test_batch=359),
-    "mnist5k": dict(image_size=28, batch_size=64, epochs=30, latent_dim=32, base_filters=32, ema_decay=0.99,
-                    test_batch=1000),
+    "mnist": dict(
+        image_size=32, batch_size=128, epochs=20, latent_dim=100, base_filters=64, ema_decay=0.999, test_batch=100
+    ),
+    "digits": dict(
+        image_size=16, batch_size=64, epochs=80, latent_dim=32, base_filters=32, ema_decay=0.99, test_batch=359
+    ),
+    "mnist5k": dict(
+        image_size=28, batch_size=64, epochs=30, latent_dim=32, base_filters=32, ema_decay=0.99, test_batch=1000
+    ),
 }
-SMOKE = dict(image_size=16, batch_size=32, epochs=2, steps_per_epoch=5, latent_dim=8, base_filters=8, ema_decay=0.9,
-             test_batch=359)
+SMOKE = dict(
+    image_size=16,
+    batch_size=32,
+    epochs=2,
+    steps_per_epoch=5,
+    latent_dim=8,
+    base_filters=8,
+    ema_decay=0.9,
+    test_batch=359,
+)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", default="mnist",
-                        help="mnist (TFDS, downloads once), mnist5k or digits (embedded).")
+    parser.add_argument(
+        "--dataset", default="mnist", help="mnist (TFDS, downloads once), mnist5k or digits (embedded)."
+    )
     parser.add_argument("--smoke", action="store_true", help="Offline, tiny networks, a few steps.")
     parser.add_argument("--epochs", type=int, help="Training epochs (default: per dataset).")
     parser.add_argument("--batch-size", type=int, help="Global batch size.")
     parser.add_argument("--conditioning", default="projection", choices=conditional.CONDITIONINGS)
     parser.add_argument("--loss", default="hinge", help="The game (keras_gans.losses.GAMES).")
-    parser.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction, default=True,
-                        help="Spectral normalization in D (with no other normalization).")
+    parser.add_argument(
+        "--spectral-norm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Spectral normalization in D (with no other normalization).",
+    )
     parser.add_argument("--ema-decay", type=float, help="Generator weight averaging (0: off; default per dataset).")
-    parser.add_argument("--evaluate", action=argparse.BooleanOptionalAction, default=True,
-                        help="Measure label fidelity after training.")
+    parser.add_argument(
+        "--evaluate", action=argparse.BooleanOptionalAction, default=True, help="Measure label fidelity after training."
+    )
     parser.add_argument("--samples-per-class", type=int, default=100, help="Samples per class for fidelity.")
     parser.add_argument("--classifier-epochs", type=int, default=60)
     parser.add_argument("--grid-every", type=int, default=10, help="Write a class grid every N epochs.")
@@ -143,8 +160,9 @@ def class_diversity(images, labels, num_classes=10, per_class=100):
 
 def real_images(dataset, image_size, batches=20):
     """A few batches of the real train split, unshuffled: (images, labels)."""
-    ds = keras_gans.datasets.load(dataset, "train", batch_size=64, image_size=image_size, channels=1,
-                                  with_labels=True, shuffle=False)
+    ds = keras_gans.datasets.load(
+        dataset, "train", batch_size=64, image_size=image_size, channels=1, with_labels=True, shuffle=False
+    )
     pairs = list(ds.take(batches).as_numpy_iterator())
     return np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
 
@@ -155,7 +173,12 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
     os.makedirs(args.output, exist_ok=True)
     data = keras_gans.datasets.load(
-        args.dataset, batch_size=p["batch_size"], image_size=p["image_size"], channels=1, with_labels=True, seed=args.seed
+        args.dataset,
+        batch_size=p["batch_size"],
+        image_size=p["image_size"],
+        channels=1,
+        with_labels=True,
+        seed=args.seed,
     )
     model = build_model(p, args.conditioning, args.loss, args.spectral_norm, args.seed)
     grid = ClassGrid(os.path.join(args.output, "samples"), samples_per_class=10, every_n_epochs=args.grid_every)
@@ -164,8 +187,13 @@ def main(argv=None):
     train_seconds = time.time() - start
     steps = int(model.g_optimizer.iterations.numpy())
     print(f"trained {steps} steps in {train_seconds:.0f} s ({steps / train_seconds:.1f} steps/s)")
-    grid_path = save_class_grid(model, os.path.join(args.output, "class_grid.png"), samples_per_class=10,
-                                seed=args.seed, scale=max(1, 480 // (10 * p["image_size"])))
+    grid_path = save_class_grid(
+        model,
+        os.path.join(args.output, "class_grid.png"),
+        samples_per_class=10,
+        seed=args.seed,
+        scale=max(1, 480 // (10 * p["image_size"])),
+    )
     model.save(os.path.join(args.output, "cgan.keras"))
     print(f"class grid (one row per class): {grid_path}")
     print(f"model: {os.path.join(args.output, 'cgan.keras')}")
@@ -174,18 +202,35 @@ def main(argv=None):
 
     # A classifier of real images, trained on the train split, tested on the test split
     # (on mnist5k: the MNIST classifier of keras_gans.metrics.mnist_score).
-    classifier = metrics.mnist_classifier(cache_dir=os.path.join(args.output, "classifier")) if (
-        args.dataset == "mnist5k") else metrics.train_domain_classifier(
-        keras_gans.datasets.load(args.dataset, "train", batch_size=64, image_size=p["image_size"], channels=1,
-                                 with_labels=True, seed=args.seed),
-        num_classes=10,
-        epochs=args.classifier_epochs,
-        cache_dir=os.path.join(args.output, "classifier"),
-        name=f"{args.dataset}{p['image_size']}_e{args.classifier_epochs}",
-        seed=args.seed,
+    classifier = (
+        metrics.mnist_classifier(cache_dir=os.path.join(args.output, "classifier"))
+        if (args.dataset == "mnist5k")
+        else metrics.train_domain_classifier(
+            keras_gans.datasets.load(
+                args.dataset,
+                "train",
+                batch_size=64,
+                image_size=p["image_size"],
+                channels=1,
+                with_labels=True,
+                seed=args.seed,
+            ),
+            num_classes=10,
+            epochs=args.classifier_epochs,
+            cache_dir=os.path.join(args.output, "classifier"),
+            name=f"{args.dataset}{p['image_size']}_e{args.classifier_epochs}",
+            seed=args.seed,
+        )
     )
-    test = keras_gans.datasets.load(args.dataset, "test", batch_size=p["test_batch"], image_size=p["image_size"],
-                                    channels=1, with_labels=True, shuffle=False)
+    test = keras_gans.datasets.load(
+        args.dataset,
+        "test",
+        batch_size=p["test_batch"],
+        image_size=p["image_size"],
+        channels=1,
+        with_labels=True,
+        shuffle=False,
+    )
     real_accuracy = classifier.accuracy(test)
     fidelity = label_fidelity(model, classifier, args.samples_per_class, seed=args.seed)
     labels = np.repeat(np.arange(10), args.samples_per_class)
@@ -195,8 +240,10 @@ def main(argv=None):
     print(f"label fidelity ({args.samples_per_class} samples per class, classified as the requested class):")
     print("class    " + " ".join(f"{c:>5d}" for c in range(10)) + "   mean")
     print("accuracy " + " ".join(f"{a:5.2f}" for a in fidelity) + f"   {fidelity.mean():.3f}")
-    print(f"within-class diversity (mean pairwise L2 distance): generated {generated_diversity.mean():.2f}, "
-          f"real {real_diversity.mean():.2f}")
+    print(
+        f"within-class diversity (mean pairwise L2 distance): generated {generated_diversity.mean():.2f}, "
+        f"real {real_diversity.mean():.2f}"
+    )
     result = {
         "dataset": args.dataset,
         "steps": steps,

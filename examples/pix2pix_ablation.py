@@ -48,9 +48,13 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--generator-filters", type=int, default=16, help="U-Net ngf.")
     parser.add_argument("--discriminator-filters", type=int, default=16, help="PatchGAN ndf.")
-    parser.add_argument("--n-layers", type=int, default=1,
-                        help="PatchGAN layers: 1 gives 16x16 patches, half of a 32x32 image "
-                             "(the paper's 70x70 is about a quarter of 256x256).")
+    parser.add_argument(
+        "--n-layers",
+        type=int,
+        default=1,
+        help="PatchGAN layers: 1 gives 16x16 patches, half of a 32x32 image "
+        "(the paper's 70x70 is about a quarter of 256x256).",
+    )
     parser.add_argument("--columns", type=int, default=10, help="Test pairs shown in the picture.")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--image", default="docs/images/pix2pix_digits.png")
@@ -63,7 +67,9 @@ def realism_classifier(seed):
     _, digits = digits_pairs("train")
     _, labels = embedded.digits("train")
     ds = tf.data.Dataset.from_tensor_slices((digits, labels))
-    return metrics.train_domain_classifier(ds, num_classes=10, epochs=40, name=f"digits32_targets_e40_s{seed}", seed=seed)
+    return metrics.train_domain_classifier(
+        ds, num_classes=10, epochs=40, name=f"digits32_targets_e40_s{seed}", seed=seed
+    )
 
 
 def main(argv=None):
@@ -86,8 +92,12 @@ def main(argv=None):
     for name, weights in VARIANTS.items():
         keras.utils.set_random_seed(args.seed)
         model = build_pix2pix(
-            (32, 32, 1), generator_filters=args.generator_filters, discriminator_filters=args.discriminator_filters,
-            n_layers=args.n_layers, seed=args.seed, **weights,
+            (32, 32, 1),
+            generator_filters=args.generator_filters,
+            discriminator_filters=args.discriminator_filters,
+            n_layers=args.n_layers,
+            seed=args.seed,
+            **weights,
         )
         train = load_paired("digits", split="train", batch_size=args.batch_size, seed=args.seed).repeat()
         wall, cpu = time.time(), time.process_time()
@@ -109,7 +119,7 @@ def main(argv=None):
 
     results["setup"] = dict(
         data="digits edges -> digit, 32x32x1; train 1438 pairs (jitter 36->32, mirror), held-out test "
-             f"{scores['num_pairs']} pairs",
+        f"{scores['num_pairs']} pairs",
         total_seconds_wall=round(time.time() - total_wall, 1),
         total_seconds_cpu=round(time.process_time() - total_cpu, 1),
         machine="2 shared CPU cores (process CPU time counts every thread)",

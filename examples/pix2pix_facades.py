@@ -42,8 +42,12 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--steps-per-epoch", type=int, help="Default: one pass over the training pairs.")
     parser.add_argument("--batch-size", type=int, default=1)
-    parser.add_argument("--direction", default="BtoA", choices=("AtoB", "BtoA"),
-                        help="BtoA: labels -> photo, the paper's task on facades.")
+    parser.add_argument(
+        "--direction",
+        default="BtoA",
+        choices=("AtoB", "BtoA"),
+        help="BtoA: labels -> photo, the paper's task on facades.",
+    )
     parser.add_argument("--image-size", type=int, default=256)
     parser.add_argument("--filters", type=int, default=64, help="ngf and ndf.")
     parser.add_argument("--seed", type=int, default=0)
@@ -98,11 +102,17 @@ def main(argv=None):
         test_split = "test" if os.path.isdir(os.path.join(source, "test")) else "val"
         image_shape = (image_size, image_size, 3)
 
-    train = load_paired(source, split="train", batch_size=batch_size, image_size=image_size,
-                        direction=direction, seed=args.seed)
+    train = load_paired(
+        source, split="train", batch_size=batch_size, image_size=image_size, direction=direction, seed=args.seed
+    )
     test = load_paired(source, split=test_split, batch_size=1, image_size=image_size, direction=direction)
-    model = build_pix2pix(image_shape, generator_filters=filters, discriminator_filters=filters, seed=args.seed,
-                          n_layers=1 if args.smoke else 3)
+    model = build_pix2pix(
+        image_shape,
+        generator_filters=filters,
+        discriminator_filters=filters,
+        seed=args.seed,
+        n_layers=1 if args.smoke else 3,
+    )
     start = time.time()
     history = model.fit(train.repeat() if steps else train, epochs=epochs, steps_per_epoch=steps, verbose=2)
     seconds = time.time() - start
@@ -114,12 +124,18 @@ def main(argv=None):
     outputs = model.translate(inputs)
     rows = np.concatenate([match_channels(inputs, outputs.shape[-1]), outputs, targets])
     plotting.save_image_grid(rows, os.path.join(args.output, "samples.png"), columns=len(inputs))
-    results = {"test": scores, "train_seconds": round(seconds, 1),
-               "final_logs": {k: float(v[-1]) for k, v in history.history.items()}, "args": vars(args)}
+    results = {
+        "test": scores,
+        "train_seconds": round(seconds, 1),
+        "final_logs": {k: float(v[-1]) for k, v in history.history.items()},
+        "args": vars(args),
+    }
     with open(os.path.join(args.output, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
-    print(f"Test pairs: L1 {scores['l1']:.4f}  PSNR {scores['psnr']:.2f} dB  SSIM {scores['ssim']:.3f} "
-          f"({scores['num_pairs']} pairs). Wrote {args.output}/samples.png (rows: input, output, target).")
+    print(
+        f"Test pairs: L1 {scores['l1']:.4f}  PSNR {scores['psnr']:.2f} dB  SSIM {scores['ssim']:.3f} "
+        f"({scores['num_pairs']} pairs). Wrote {args.output}/samples.png (rows: input, output, target)."
+    )
     return results
 
 

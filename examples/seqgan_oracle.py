@@ -44,23 +44,37 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--smoke", action="store_true", help="tiny oracle and networks, a few steps")
     p.add_argument("--mle-epochs", type=int, default=120, help="MLE pretraining epochs (paper's code: 120)")
-    p.add_argument("--paper-d-schedule", choices=("on", "off"), default="on",
-                   help="on: D trains on fresh sample sets (--d-pretrain-*, --d-samples/epochs/repeats); "
-                        "off: --discriminator-steps minibatches per round, --d-pretrain-epochs passes over the data")
-    p.add_argument("--d-pretrain-samples", type=int, default=10_000, help="fresh samples per D pretraining repeat (paper: 10,000)")
+    p.add_argument(
+        "--paper-d-schedule",
+        choices=("on", "off"),
+        default="on",
+        help="on: D trains on fresh sample sets (--d-pretrain-*, --d-samples/epochs/repeats); "
+        "off: --discriminator-steps minibatches per round, --d-pretrain-epochs passes over the data",
+    )
+    p.add_argument(
+        "--d-pretrain-samples", type=int, default=10_000, help="fresh samples per D pretraining repeat (paper: 10,000)"
+    )
     p.add_argument("--d-pretrain-epochs", type=int, default=3, help="D pretraining epochs per repeat (paper: 3)")
     p.add_argument("--d-pretrain-repeats", type=int, default=50, help="D pretraining repeats (paper: 50)")
     p.add_argument("--d-pretrain-steps", type=int, default=None, help="off-schedule: this many D pretraining steps")
-    p.add_argument("--d-samples", type=int, default=10_000, help="fresh samples per D repeat in a round (paper: 10,000)")
+    p.add_argument(
+        "--d-samples", type=int, default=10_000, help="fresh samples per D repeat in a round (paper: 10,000)"
+    )
     p.add_argument("--d-epochs", type=int, default=3, help="D epochs per repeat in a round (paper: 3)")
     p.add_argument("--d-repeats", type=int, default=5, help="D repeats per round (paper: 5)")
     p.add_argument("--rounds", type=int, default=200, help="adversarial rounds (paper's code: 200)")
-    p.add_argument("--adversarial-minutes", type=float, default=None, help="stop the adversarial phase after this wall time")
+    p.add_argument(
+        "--adversarial-minutes", type=float, default=None, help="stop the adversarial phase after this wall time"
+    )
     p.add_argument("--rollouts", type=int, default=16)
     p.add_argument("--discriminator-steps", type=int, default=5, help="off-schedule: D updates per round")
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--d-learning-rate", type=float, default=1e-4,
-                   help="D's Adam learning rate (paper: 1e-4, with ~47k pretraining steps; 1e-3 separates in ~200)")
+    p.add_argument(
+        "--d-learning-rate",
+        type=float,
+        default=1e-4,
+        help="D's Adam learning rate (paper: 1e-4, with ~47k pretraining steps; 1e-3 separates in ~200)",
+    )
     p.add_argument("--eval-every", type=int, default=5, help="NLL-oracle every N epochs / rounds")
     p.add_argument("--eval-samples", type=int, default=2000, help="samples per progress evaluation")
     p.add_argument("--final-samples", type=int, default=10_000, help="samples for the reported numbers")
@@ -113,7 +127,13 @@ def main(argv=None):
         d_options = dict(embedding_dim=8, filter_widths=(1, 2, 3), filter_counts=(8, 8, 8))
         args.mle_epochs, args.d_pretrain_epochs, args.rounds = 2, 1, 2
         args.rollouts, args.discriminator_steps, args.batch_size = 2, 1, 32
-        args.d_pretrain_samples, args.d_pretrain_repeats, args.d_samples, args.d_epochs, args.d_repeats = 128, 1, 64, 1, 1
+        args.d_pretrain_samples, args.d_pretrain_repeats, args.d_samples, args.d_epochs, args.d_repeats = (
+            128,
+            1,
+            64,
+            1,
+            1,
+        )
         args.eval_every, args.eval_samples, args.final_samples = 1, 64, 128
     else:
         sizes = dict(vocab_size=5000, seq_len=20, embedding_dim=32, hidden_dim=32, num_sequences=10_000)
@@ -124,15 +144,25 @@ def main(argv=None):
 
     oracle = text_data.oracle(**sizes)
     data = oracle.dataset(args.batch_size, seed=args.seed)
-    print(f"oracle: {oracle.sequences.shape[0]} sequences, vocabulary {oracle.vocab_size}, length {oracle.seq_len} "
-          f"({time.time() - start:.0f}s)", flush=True)
-    print(f"NLL-oracle of the oracle's own samples (its entropy rate): "
-          f"{oracle.nll_oracle(oracle.sample(args.eval_samples, seed=1)):.3f}", flush=True)
+    print(
+        f"oracle: {oracle.sequences.shape[0]} sequences, vocabulary {oracle.vocab_size}, length {oracle.seq_len} "
+        f"({time.time() - start:.0f}s)",
+        flush=True,
+    )
+    print(
+        f"NLL-oracle of the oracle's own samples (its entropy rate): "
+        f"{oracle.nll_oracle(oracle.sample(args.eval_samples, seed=1)):.3f}",
+        flush=True,
+    )
 
     paper = args.paper_d_schedule == "on"
     if paper:
-        paper_schedule = dict(discriminator_steps=args.d_repeats, discriminator_samples=args.d_samples,
-                              discriminator_epochs=args.d_epochs, discriminator_batch_size=args.batch_size)
+        paper_schedule = dict(
+            discriminator_steps=args.d_repeats,
+            discriminator_samples=args.d_samples,
+            discriminator_epochs=args.d_epochs,
+            discriminator_batch_size=args.batch_size,
+        )
     else:
         paper_schedule = dict(discriminator_steps=args.discriminator_steps)
     model = SeqGAN(
@@ -154,7 +184,9 @@ def main(argv=None):
 
     phase_start = time.time()
     model.pretrain_generator(
-        data, epochs=args.mle_epochs, verbose=0,
+        data,
+        epochs=args.mle_epochs,
+        verbose=0,
         callbacks=[Progress("mle", lambda: nll(args.eval_samples), args.eval_every, history)],
     )
     results["mle"] = nll(args.final_samples)
@@ -178,7 +210,10 @@ def main(argv=None):
     progress = Progress("round", lambda: nll(args.eval_samples), args.eval_every, history)
     phase_start = time.time()
     model.fit(
-        data.repeat(), epochs=args.rounds, steps_per_epoch=1, verbose=0,
+        data.repeat(),
+        epochs=args.rounds,
+        steps_per_epoch=1,
+        verbose=0,
         callbacks=[progress, TimeLimit(args.adversarial_minutes)],
     )
     rounds = len(progress.times)
@@ -196,13 +231,20 @@ def main(argv=None):
     print("\nNLL-oracle (lower is better)        this run   paper")
     for key, label in (("random", "random (untrained G)"), ("mle", "MLE"), ("seqgan", "SeqGAN")):
         print(f"  {label:<32} {results[key]:8.3f}  {PAPER[key]:6.3f}")
-    d_note = (f"D {args.d_repeats} x {args.d_epochs} epochs on {args.d_samples} fresh samples" if paper
-              else f"{args.discriminator_steps} D steps")
-    print(f"adversarial rounds: {rounds}; one round (batch {args.batch_size}, rollouts {args.rollouts}, "
-          f"{d_note}): {results['round_seconds_wall']:.1f}s wall, "
-          f"{results['round_seconds_cpu']:.1f}s CPU; load average {results['load_average'][0]:.1f}")
-    print(f"SeqGAN {'lowered' if results['seqgan'] < results['mle'] else 'did NOT lower'} NLL-oracle below MLE "
-          f"({results['mle']:.3f} -> {results['seqgan']:.3f}); total {results['total_minutes']:.1f} min")
+    d_note = (
+        f"D {args.d_repeats} x {args.d_epochs} epochs on {args.d_samples} fresh samples"
+        if paper
+        else f"{args.discriminator_steps} D steps"
+    )
+    print(
+        f"adversarial rounds: {rounds}; one round (batch {args.batch_size}, rollouts {args.rollouts}, "
+        f"{d_note}): {results['round_seconds_wall']:.1f}s wall, "
+        f"{results['round_seconds_cpu']:.1f}s CPU; load average {results['load_average'][0]:.1f}"
+    )
+    print(
+        f"SeqGAN {'lowered' if results['seqgan'] < results['mle'] else 'did NOT lower'} NLL-oracle below MLE "
+        f"({results['mle']:.3f} -> {results['seqgan']:.3f}); total {results['total_minutes']:.1f} min"
+    )
     with open(os.path.join(args.output, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     model.save(os.path.join(args.output, "seqgan.keras"))

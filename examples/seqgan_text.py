@@ -26,14 +26,33 @@ from keras_gans.models.seqgan import SeqGAN  # noqa: E402
 from keras_gans.networks import text as text_networks  # noqa: E402
 
 GRAMMAR = {
-    "S": [["NP", "VT", "NP", "PP"], ["NP", "VI", "PP"], ["NP", "VT", "NP"], ["when", "NP", "VI", ",", "NP", "VT", "NP"],
-          ["NP", "VI", "and", "NP", "VI"]],
+    "S": [
+        ["NP", "VT", "NP", "PP"],
+        ["NP", "VI", "PP"],
+        ["NP", "VT", "NP"],
+        ["when", "NP", "VI", ",", "NP", "VT", "NP"],
+        ["NP", "VI", "and", "NP", "VI"],
+    ],
     "NP": [["DET", "N"], ["DET", "ADJ", "N"], ["NAME"]],
     "PP": [["P", "DET", "N"], ["P", "DET", "ADJ", "N"], ["at", "TIME"]],
     "DET": [["the"], ["a"], ["my"], ["her"], ["his"]],
     "ADJ": [["old"], ["young"], ["little"], ["red"], ["quiet"], ["happy"], ["tired"], ["clever"]],
-    "N": [["man"], ["woman"], ["dog"], ["cat"], ["child"], ["farmer"], ["bird"], ["teacher"], ["house"], ["river"],
-          ["garden"], ["book"], ["boat"], ["tree"]],
+    "N": [
+        ["man"],
+        ["woman"],
+        ["dog"],
+        ["cat"],
+        ["child"],
+        ["farmer"],
+        ["bird"],
+        ["teacher"],
+        ["house"],
+        ["river"],
+        ["garden"],
+        ["book"],
+        ["boat"],
+        ["tree"],
+    ],
     "NAME": [["Anna"], ["Tom"], ["Maria"], ["Sam"]],
     "VT": [["saw"], ["found"], ["liked"], ["followed"], ["painted"], ["visited"], ["called"]],
     "VI": [["slept"], ["laughed"], ["sang"], ["waited"], ["ran"], ["smiled"]],
@@ -100,8 +119,11 @@ def main(argv=None):
     data = text_data.text_file(
         path, level=args.level, unit=args.unit, seq_len=args.seq_len, max_vocab=args.max_vocab, seed=args.seed
     )
-    print(f"{path}: {len(data.train)} training and {len(data.test)} held-out sequences of {data.seq_len} "
-          f"{args.level} tokens, vocabulary {data.vocab_size}", flush=True)
+    print(
+        f"{path}: {len(data.train)} training and {len(data.test)} held-out sequences of {data.seq_len} "
+        f"{args.level} tokens, vocabulary {data.vocab_size}",
+        flush=True,
+    )
     small = dict(embedding_dim=8, filter_widths=(1, 2, 3), filter_counts=(8, 8, 8)) if args.smoke else {}
     model = SeqGAN(
         text_networks.lstm_generator(data.vocab_size, 32, 64, data.seq_len, start_token=data.tokenizer.pad_id),
@@ -120,7 +142,9 @@ def main(argv=None):
     model.pretrain_discriminator(dataset, epochs=args.d_pretrain_epochs, verbose=2)
     start = time.time()
     model.fit(dataset.repeat(), epochs=args.rounds, steps_per_epoch=1, verbose=2)
-    results["seqgan"] = report(model, data, f"after {args.rounds} adversarial rounds ({time.time() - start:.0f}s)", args)
+    results["seqgan"] = report(
+        model, data, f"after {args.rounds} adversarial rounds ({time.time() - start:.0f}s)", args
+    )
 
     model.save(os.path.join(args.output, "seqgan.keras"))
     data.tokenizer.save(os.path.join(args.output, "tokenizer.json"))

@@ -56,7 +56,7 @@ class StopOnNaN(keras.callbacks.Callback):
         self.batch = batch
 
     def where(self):
-        """"epoch E, step S" of the current step."""
+        """ "epoch E, step S" of the current step."""
         return f"epoch {self._epoch + 1}, step {self.batch + 1}"
 
     def on_train_batch_end(self, batch, logs=None):
@@ -98,7 +98,7 @@ def find_non_finite(data, max_batches=10_000):
 
 
 def non_finite_in(batch):
-    """"example 5 of batch element 0/1 holds NaN" for the first non-finite value of a batch (nested
+    """ "example 5 of batch element 0/1 holds NaN" for the first non-finite value of a batch (nested
     tensors or arrays; the element's path is named when there are several), or None
     when every floating value is finite."""
     paths = keras.tree.flatten_with_path(batch)
@@ -237,8 +237,18 @@ class GANTensorBoard(keras.callbacks.Callback):
     ...     keras_gans.callbacks.GANTensorBoard("runs/dcgan/tensorboard", update_freq=50)])
     """
 
-    def __init__(self, log_dir, update_freq="epoch", images_every=1, num_samples=64, seed=0, sample_fn=None,
-                 columns=None, metrics_fn=None, metrics_every=1):
+    def __init__(
+        self,
+        log_dir,
+        update_freq="epoch",
+        images_every=1,
+        num_samples=64,
+        seed=0,
+        sample_fn=None,
+        columns=None,
+        metrics_fn=None,
+        metrics_every=1,
+    ):
         super().__init__()
         if update_freq != "epoch" and (not isinstance(update_freq, int) or update_freq < 1):
             raise ValueError(f"update_freq must be 'epoch' or a positive number of batches, got {update_freq!r}.")

@@ -45,15 +45,23 @@ def _parser():
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--samples-every", type=int, default=1, help="write a sample grid every N epochs")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
-    train.add_argument("--strategy", default="auto", help="auto, one_device, mirrored, multi_worker, tpu (see docs/distributed.md)")
+    train.add_argument(
+        "--strategy", default="auto", help="auto, one_device, mirrored, multi_worker, tpu (see docs/distributed.md)"
+    )
     train.add_argument("--precision", default=None, help="float32, mixed_float16 or mixed_bfloat16")
-    train.add_argument("--jit-compile", default="auto", choices=("auto", "on", "off"), help="XLA (auto: on a single GPU)")
+    train.add_argument(
+        "--jit-compile", default="auto", choices=("auto", "on", "off"), help="XLA (auto: on a single GPU)"
+    )
     train.add_argument("--verbose", type=int, default=1, help="0 silent, 1 progress bar, 2 one line per epoch")
-    train.add_argument("--tensorboard", action="store_true",
-                       help="write TensorBoard logs to OUT/tensorboard: losses, learning rates, sample grids "
-                       "(needs keras-gans[tensorboard])")
-    train.add_argument("--tensorboard-update-freq", default="epoch",
-                       help="'epoch', or log the losses every N batches too")
+    train.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="write TensorBoard logs to OUT/tensorboard: losses, learning rates, sample grids "
+        "(needs keras-gans[tensorboard])",
+    )
+    train.add_argument(
+        "--tensorboard-update-freq", default="epoch", help="'epoch', or log the losses every N batches too"
+    )
 
     export = sub.add_parser("export", help="export a run's generator as SavedModel and TFLite")
     export.add_argument("run_dir")
@@ -71,16 +79,26 @@ def _parser():
 
     evaluate = sub.add_parser("evaluate", help="sample-quality metrics of a run, printed with their protocol")
     evaluate.add_argument("run_dir")
-    evaluate.add_argument("--metrics", default="fid,kid,is", help="comma-separated: fid, kid, is, mode_score, precision, recall, one_nn")
-    evaluate.add_argument("--num-samples", type=int, default=2000, help="generated images (every real image of --split is used)")
-    evaluate.add_argument("--features", default="domain", choices=("domain", "fid_inception", "inception"),
-                          help="domain: a small classifier trained on the labelled real data (offline; comparable only "
-                          "with itself); fid_inception: the FID Inception network with pytorch-fid's published weights "
-                          "(downloaded once; the features of published FIDs); inception: keras.applications InceptionV3 "
-                          "ImageNet weights (NOT comparable with published FID)")
+    evaluate.add_argument(
+        "--metrics", default="fid,kid,is", help="comma-separated: fid, kid, is, mode_score, precision, recall, one_nn"
+    )
+    evaluate.add_argument(
+        "--num-samples", type=int, default=2000, help="generated images (every real image of --split is used)"
+    )
+    evaluate.add_argument(
+        "--features",
+        default="domain",
+        choices=("domain", "fid_inception", "inception"),
+        help="domain: a small classifier trained on the labelled real data (offline; comparable only "
+        "with itself); fid_inception: the FID Inception network with pytorch-fid's published weights "
+        "(downloaded once; the features of published FIDs); inception: keras.applications InceptionV3 "
+        "ImageNet weights (NOT comparable with published FID)",
+    )
     evaluate.add_argument("--dataset", help="the real data (default: the run's)")
     evaluate.add_argument("--split", default="test", help="the real data's reference split (all of it is used)")
-    evaluate.add_argument("--seed", type=int, default=0, help="seeds the generated samples (a seed per batch derived from it)")
+    evaluate.add_argument(
+        "--seed", type=int, default=0, help="seeds the generated samples (a seed per batch derived from it)"
+    )
 
     from keras_gans import seqgan_cli
 
@@ -89,9 +107,12 @@ def _parser():
     demo = sub.add_parser("demo", help="train DCGAN on the embedded MNIST digits, offline, in a few minutes")
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--export-dir", default="exported/demo")
-    demo.add_argument("--dataset", default="mnist5k", choices=tuple(DEMO_EPOCHS),
-                      help="mnist5k: 28x28 MNIST, with the MNIST Frechet distance per epoch; "
-                      "digits: the former 16x16 demo")
+    demo.add_argument(
+        "--dataset",
+        default="mnist5k",
+        choices=tuple(DEMO_EPOCHS),
+        help="mnist5k: 28x28 MNIST, with the MNIST Frechet distance per epoch; digits: the former 16x16 demo",
+    )
     demo.add_argument("--epochs", type=int, help="default: 40 on mnist5k, 60 on digits")
     return parser
 
@@ -189,12 +210,24 @@ def cmd_train(args):
         run = {
             k: v
             for k, v in vars(args).items()
-            if k not in ("command", "resume", "out", "verbose", "strategy", "precision", "jit_compile",
-                         "tensorboard", "tensorboard_update_freq")
+            if k
+            not in (
+                "command",
+                "resume",
+                "out",
+                "verbose",
+                "strategy",
+                "precision",
+                "jit_compile",
+                "tensorboard",
+                "tensorboard_update_freq",
+            )
         }
         run["dataset"] = run["dataset"] or zoo.MODELS[args.model].default_dataset
 
-    data = zoo.load_data(run["model"], run["dataset"], batch_size=run["batch_size"], image_size=run["image_size"], seed=run["seed"])
+    data = zoo.load_data(
+        run["model"], run["dataset"], batch_size=run["batch_size"], image_size=run["image_size"], seed=run["seed"]
+    )
     spec = data.element_spec
     images = _is_image_spec(spec)
     scope = strategy.scope()
@@ -235,8 +268,14 @@ def cmd_train(args):
         callbacks.LossCurve(os.path.join(args.out, "loss_curve.png"), history=previous),
     ]
     if images:
-        cbs.append(callbacks.SampleGrid(os.path.join(args.out, "samples"), every_n_epochs=args.samples_every,
-                                        sample_fn=_grid_samples(run["model"], data), columns=_grid_columns(run["model"])))
+        cbs.append(
+            callbacks.SampleGrid(
+                os.path.join(args.out, "samples"),
+                every_n_epochs=args.samples_every,
+                sample_fn=_grid_samples(run["model"], data),
+                columns=_grid_columns(run["model"]),
+            )
+        )
     if args.tensorboard:
         cbs.append(_tensorboard_callback(args, run, data, images, strategy))
     if initial_epoch >= run["epochs"]:
@@ -275,7 +314,9 @@ def _tensorboard_callback(args, run, data, images, strategy):
         try:
             freq = int(freq)
         except ValueError:
-            raise ValueError(f"--tensorboard-update-freq must be 'epoch' or a number of batches, got {freq!r}.") from None
+            raise ValueError(
+                f"--tensorboard-update-freq must be 'epoch' or a number of batches, got {freq!r}."
+            ) from None
     log_dir = os.path.join(args.out, TENSORBOARD)
     if distribute.is_multi_worker(strategy) and strategy.cluster_resolver.task_id != 0:
         import tempfile
@@ -385,7 +426,10 @@ def cmd_sample(args):
 
     if export.is_export(args.run_dir):
         samples = export.load_exported(args.run_dir).generate(args.num_samples, seed=args.seed)
-        default_out = os.path.join(os.path.dirname(os.path.abspath(args.run_dir)) if args.run_dir.endswith(".tflite") else args.run_dir, "samples.png")
+        default_out = os.path.join(
+            os.path.dirname(os.path.abspath(args.run_dir)) if args.run_dir.endswith(".tflite") else args.run_dir,
+            "samples.png",
+        )
         columns = None
     else:
         from keras_gans import zoo
@@ -394,8 +438,14 @@ def cmd_sample(args):
         model = _load_run_model(args.run_dir)
         grid = None
         if run["model"] in ("cgan", "acgan", "pix2pix", "cyclegan"):
-            data = zoo.load_data(run["model"], run["dataset"], split="test" if run["dataset"] in ("digits", "mnist5k") else "train",
-                                 batch_size=8, image_size=run["image_size"], seed=args.seed)
+            data = zoo.load_data(
+                run["model"],
+                run["dataset"],
+                split="test" if run["dataset"] in ("digits", "mnist5k") else "train",
+                batch_size=8,
+                image_size=run["image_size"],
+                seed=args.seed,
+            )
             grid = _grid_samples(run["model"], data)
         samples = grid(model, args.num_samples, args.seed) if grid else model.generate(args.num_samples, seed=args.seed)
         columns = _grid_columns(run["model"])
@@ -438,7 +488,9 @@ def cmd_evaluate(args):
     # Batches of 1, unbatched: every real image of the split counts (load drops a partial last batch).
     real = datasets.load(dataset, split=args.split, batch_size=1, image_size=image_size, shuffle=False).unbatch()
     if len(real.element_spec.shape) != 3:
-        raise ValueError(f"evaluate measures image generators; {dataset!r} holds samples of shape {real.element_spec.shape}.")
+        raise ValueError(
+            f"evaluate measures image generators; {dataset!r} holds samples of shape {real.element_spec.shape}."
+        )
     num_real = int(real.reduce(0, lambda count, _: count + 1))
     names = [m.strip() for m in args.metrics.split(",") if m.strip()]
     classifier = None
@@ -527,11 +579,17 @@ def cmd_demo(args):
     exported = _export(model, args.export_dir)
     print(f"\ntrained DCGAN on the embedded {args.dataset} ({epochs} epochs) in {seconds:.0f} s")
     if fd is not None:
-        fd_png = plotting.plot_history(history, os.path.join(args.out, "mnist_fd.png"), keys=["mnist_fd"],
-                                       title="MNIST Frechet distance (1,000 samples vs mnist5k test)",
-                                       ylabel="Frechet distance")
+        fd_png = plotting.plot_history(
+            history,
+            os.path.join(args.out, "mnist_fd.png"),
+            keys=["mnist_fd"],
+            title="MNIST Frechet distance (1,000 samples vs mnist5k test)",
+            ylabel="Frechet distance",
+        )
         print(f"  of which {fd.seconds:.0f} s computing the MNIST Frechet distance after every epoch")
-        print(f"MNIST Frechet distance {fd.history[-1][1]:.2f}, MNIST score {fd.history[-1][2]:.2f} after epoch {epochs}")
+        print(
+            f"MNIST Frechet distance {fd.history[-1][1]:.2f}, MNIST score {fd.history[-1][2]:.2f} after epoch {epochs}"
+        )
         print("protocol: " + metrics.mnist_protocol(classifier, fd.num_samples))
         print(f"FD curve:    {fd_png}")
     print(f"samples:     {samples_png}")

@@ -155,9 +155,7 @@ def _multi_worker_strategy(communication):
         "nccl": tf.distribute.experimental.CommunicationImplementation.NCCL,
     }
     if communication not in implementations:
-        raise ValueError(
-            f"Unknown communication {communication!r}. Expected one of: {', '.join(implementations)}."
-        )
+        raise ValueError(f"Unknown communication {communication!r}. Expected one of: {', '.join(implementations)}.")
     options = tf.distribute.experimental.CommunicationOptions(implementation=implementations[communication])
     if os.environ.get("TF_CONFIG"):
         resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()

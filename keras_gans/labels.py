@@ -6,14 +6,14 @@ import numpy as np
 import keras
 import tensorflow as tf
 
+
 def unpack_labelled(data, model="The model"):
     """(images, labels) of a batch or of its spec; a clear error when unlabelled."""
     if isinstance(data, dict):
         if "image" in data and "label" in data:
             return data["image"], data["label"]
         raise ValueError(
-            f"{model} needs labelled batches: a dict batch must have 'image' and 'label' keys, "
-            f"got keys {list(data)}."
+            f"{model} needs labelled batches: a dict batch must have 'image' and 'label' keys, got keys {list(data)}."
         )
     if isinstance(data, (tuple, list)) and len(data) >= 2:
         return data[0], data[1]
@@ -32,13 +32,12 @@ def check_label_spec(spec, num_classes, model="The model"):
     if rank == 2 and shape[-1] not in (1, None):
         raise ValueError(
             f"{model} expects integer class ids of shape (batch,), got labels of shape {shape} "
-            f"({spec.dtype.name})" + (", which look one-hot" if shape[-1] == num_classes else "")
+            f"({spec.dtype.name})"
+            + (", which look one-hot" if shape[-1] == num_classes else "")
             + ". Convert them, e.g. dataset.map(lambda x, y: (x, tf.argmax(y, -1)))."
         )
     if rank not in (1, 2):
-        raise ValueError(
-            f"{model} expects integer class ids of shape (batch,), got labels of shape {shape}."
-        )
+        raise ValueError(f"{model} expects integer class ids of shape (batch,), got labels of shape {shape}.")
     if not spec.dtype.is_integer:
         raise ValueError(
             f"{model} expects integer class ids of shape (batch,), got {spec.dtype.name} labels "
@@ -54,17 +53,14 @@ def check_label_values(labels, num_classes, what="labels", model=None):
         labels = labels.reshape(-1)
     if labels.ndim != 1:
         hint = " (one-hot? pass np.argmax(labels, -1))" if labels.ndim == 2 and labels.shape[1] == num_classes else ""
-        raise ValueError(
-            f"{prefix}expected {what} as integer class ids of shape (n,), got shape {labels.shape}{hint}."
-        )
+        raise ValueError(f"{prefix}expected {what} as integer class ids of shape (n,), got shape {labels.shape}{hint}.")
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(
             f"{prefix}expected {what} as integer class ids in [0, {num_classes}), got dtype {labels.dtype}."
         )
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(
-            f"{prefix}{what} must be class ids in [0, {num_classes}), got values from "
-            f"{labels.min()} to {labels.max()}."
+            f"{prefix}{what} must be class ids in [0, {num_classes}), got values from {labels.min()} to {labels.max()}."
         )
     return labels.astype("int32")
 

@@ -43,9 +43,7 @@ def _real_fake_cross_entropy(real_logits, fake_logits, label_smoothing):
     # Cross-entropy with target t on logit l: t*softplus(-l) + (1-t)*softplus(l).
     # One-sided smoothing (Salimans et al. 2016) moves only the real target.
     real_target = 1.0 - label_smoothing
-    real_loss = real_target * tf.nn.softplus(-real_logits) + (
-        1.0 - real_target
-    ) * tf.nn.softplus(real_logits)
+    real_loss = real_target * tf.nn.softplus(-real_logits) + (1.0 - real_target) * tf.nn.softplus(real_logits)
     fake_loss = tf.nn.softplus(fake_logits)
     return _mean(real_loss) + _mean(fake_loss)
 
@@ -291,17 +289,12 @@ def get(name, **options):
             raise ValueError("Options can only be given with a game name, not with a Game.")
         return name
     if name not in _GAMES:
-        raise ValueError(
-            f"Unknown game {name!r}. Expected one of: {', '.join(GAMES)}."
-        )
+        raise ValueError(f"Unknown game {name!r}. Expected one of: {', '.join(GAMES)}.")
     d_fn, g_fn, cross_entropy = _GAMES[name]
     known = _accepted(d_fn) | _accepted(g_fn)
     unknown = set(options) - known
     if unknown:
-        raise ValueError(
-            f"Game {name!r} takes no option(s) {sorted(unknown)}; "
-            f"it accepts: {sorted(known) or 'none'}."
-        )
+        raise ValueError(f"Game {name!r} takes no option(s) {sorted(unknown)}; it accepts: {sorted(known) or 'none'}.")
     d_opts = {k: v for k, v in options.items() if k in _accepted(d_fn)}
     g_opts = {k: v for k, v in options.items() if k in _accepted(g_fn)}
     if d_opts:

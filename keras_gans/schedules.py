@@ -36,9 +36,7 @@ class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         self.constant_steps = int(constant_steps)
         self.decay_steps = int(decay_steps)
         if self.constant_steps < 0 or self.decay_steps < 0:
-            raise ValueError(
-                f"constant_steps and decay_steps must be >= 0, got {constant_steps} and {decay_steps}."
-            )
+            raise ValueError(f"constant_steps and decay_steps must be >= 0, got {constant_steps} and {decay_steps}.")
 
     def __call__(self, step):
         step = tf.cast(step, tf.float32)

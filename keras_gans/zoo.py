@@ -32,7 +32,16 @@ def _unconditional_networks(shape, latent_dim, critic=False, spectral_norm=False
     return generator, discriminator
 
 
-def build_gan(shape, latent_dim=None, loss="non_saturating", learning_rate=2e-4, seed=None, ema_decay=None, jit_compile="auto", **options):
+def build_gan(
+    shape,
+    latent_dim=None,
+    loss="non_saturating",
+    learning_rate=2e-4,
+    seed=None,
+    ema_decay=None,
+    jit_compile="auto",
+    **options,
+):
     """A GAN (DCGAN networks for images, MLPs for vectors), Adam(lr, 0.5)."""
     latent_dim = latent_dim or (2 if len(shape) == 1 else 64)
     generator, discriminator = _unconditional_networks(shape, latent_dim)
@@ -45,7 +54,16 @@ def build_gan(shape, latent_dim=None, loss="non_saturating", learning_rate=2e-4,
     return model
 
 
-def build_relativistic_gan(shape, latent_dim=None, loss="non_saturating", learning_rate=2e-4, seed=None, ema_decay=None, jit_compile="auto", **options):
+def build_relativistic_gan(
+    shape,
+    latent_dim=None,
+    loss="non_saturating",
+    learning_rate=2e-4,
+    seed=None,
+    ema_decay=None,
+    jit_compile="auto",
+    **options,
+):
     """RaSGAN / RaLSGAN (DCGAN networks for images, MLPs for vectors), Adam(lr, 0.5)."""
     latent_dim = latent_dim or (2 if len(shape) == 1 else 64)
     generator, discriminator = _unconditional_networks(shape, latent_dim)
@@ -64,7 +82,9 @@ def build_wgan(shape, latent_dim=None, learning_rate=5e-5, seed=None, ema_decay=
     generator, critic = _unconditional_networks(shape, latent_dim)
     options.pop("loss", None)
     model = WGAN(generator, critic, latent_dim, seed=seed, ema_decay=ema_decay, **options)
-    model.compile(keras.optimizers.RMSprop(learning_rate), keras.optimizers.RMSprop(learning_rate), jit_compile=jit_compile)
+    model.compile(
+        keras.optimizers.RMSprop(learning_rate), keras.optimizers.RMSprop(learning_rate), jit_compile=jit_compile
+    )
     return model
 
 
@@ -82,8 +102,18 @@ def build_wgan_gp(shape, latent_dim=None, learning_rate=1e-4, seed=None, ema_dec
     return model
 
 
-def build_conditional(shape, num_classes, kind="cgan", latent_dim=None, loss=None, learning_rate=2e-4,
-                      seed=None, ema_decay=None, jit_compile="auto", **options):
+def build_conditional(
+    shape,
+    num_classes,
+    kind="cgan",
+    latent_dim=None,
+    loss=None,
+    learning_rate=2e-4,
+    seed=None,
+    ema_decay=None,
+    jit_compile="auto",
+    **options,
+):
     """ConditionalGAN, ACGAN or SemiSupervisedGAN on images.
 
     The conditional GAN is the configuration measured in the README: a
@@ -103,16 +133,34 @@ def build_conditional(shape, num_classes, kind="cgan", latent_dim=None, loss=Non
         discriminator = conditional.conditional_discriminator(
             shape, num_classes, base_filters=filters, spectral_norm=True, normalization=None
         )
-        model = ConditionalGAN(generator, discriminator, latent_dim, num_classes, loss=loss or "hinge", seed=seed,
-                               ema_decay=ema_decay, **options)
+        model = ConditionalGAN(
+            generator,
+            discriminator,
+            latent_dim,
+            num_classes,
+            loss=loss or "hinge",
+            seed=seed,
+            ema_decay=ema_decay,
+            **options,
+        )
     elif kind == "acgan":
         discriminator = conditional.acgan_discriminator(shape, num_classes, base_filters=filters)
-        model = ACGAN(generator, discriminator, latent_dim, num_classes, loss=loss or "non_saturating", seed=seed,
-                      ema_decay=ema_decay, **options)
+        model = ACGAN(
+            generator,
+            discriminator,
+            latent_dim,
+            num_classes,
+            loss=loss or "non_saturating",
+            seed=seed,
+            ema_decay=ema_decay,
+            **options,
+        )
     else:
         generator = networks.dcgan_generator(latent_dim, shape, base_filters=filters)
         discriminator = conditional.semi_supervised_discriminator(shape, num_classes)
-        model = SemiSupervisedGAN(generator, discriminator, latent_dim, num_classes, seed=seed, ema_decay=ema_decay, **options)
+        model = SemiSupervisedGAN(
+            generator, discriminator, latent_dim, num_classes, seed=seed, ema_decay=ema_decay, **options
+        )
     model.compile(
         keras.optimizers.Adam(learning_rate, beta_1=0.5),
         keras.optimizers.Adam(learning_rate, beta_1=0.5),
@@ -125,8 +173,9 @@ def _loader(with_labels=False):
     def load(dataset, split, batch_size, image_size, seed):
         from keras_gans import datasets
 
-        return datasets.load(dataset, split=split, batch_size=batch_size, image_size=image_size,
-                             with_labels=with_labels, seed=seed)
+        return datasets.load(
+            dataset, split=split, batch_size=batch_size, image_size=image_size, with_labels=with_labels, seed=seed
+        )
 
     return load
 
@@ -136,12 +185,15 @@ def _load_semi_supervised(dataset, split, batch_size, image_size, seed, labels_p
     from keras_gans.datasets.semi_supervised import semi_supervised_dataset
 
     if dataset not in ("digits", "mnist5k"):
-        raise ValueError(f"The CLI's ssgan trains on the embedded digits or mnist5k; got --dataset {dataset!r} "
-                         "(use keras_gans.datasets.semi_supervised_dataset in Python for other data).")
+        raise ValueError(
+            f"The CLI's ssgan trains on the embedded digits or mnist5k; got --dataset {dataset!r} "
+            "(use keras_gans.datasets.semi_supervised_dataset in Python for other data)."
+        )
     images, labels = datasets.digits(split) if dataset == "digits" else datasets.mnist5k(split)
     default_size = 16 if dataset == "digits" else None  # digits 8 -> 16; mnist5k stays 28
-    dataset, _ = semi_supervised_dataset(images, labels, labels_per_class, batch_size=batch_size,
-                                         image_size=image_size or default_size, seed=seed)
+    dataset, _ = semi_supervised_dataset(
+        images, labels, labels_per_class, batch_size=batch_size, image_size=image_size or default_size, seed=seed
+    )
     return dataset
 
 
@@ -174,7 +226,9 @@ def _conditional(kind):
     def build(spec, dataset=None, **options):
         from keras_gans import datasets
 
-        return build_conditional(tuple(_first_spec(spec).shape[1:]), datasets.num_classes(dataset), kind=kind, **options)
+        return build_conditional(
+            tuple(_first_spec(spec).shape[1:]), datasets.num_classes(dataset), kind=kind, **options
+        )
 
     return build
 
@@ -217,14 +271,43 @@ Entry = collections.namedtuple("Entry", ["build", "load", "description", "defaul
 
 # name -> Entry(build(element_spec, dataset=..., **options), load(dataset, split, batch_size, image_size, seed), ...)
 MODELS = {
-    "dcgan": Entry(_unconditional(build_gan), _loader(), "GAN with DCGAN networks (MLPs on 2-D data); any game via --loss", "mnist5k"),
+    "dcgan": Entry(
+        _unconditional(build_gan),
+        _loader(),
+        "GAN with DCGAN networks (MLPs on 2-D data); any game via --loss",
+        "mnist5k",
+    ),
     "gan": Entry(_unconditional(build_gan), _loader(), "alias of dcgan", "ring8"),
-    "ragan": Entry(_unconditional(build_relativistic_gan), _loader(), "relativistic average GAN, RaSGAN or RaLSGAN via --loss (Jolicoeur-Martineau 2019)", "mnist5k"),
-    "wgan": Entry(_unconditional(build_wgan), _loader(), "Wasserstein GAN, weight clipping (Arjovsky et al. 2017)", "digits"),
-    "wgan_gp": Entry(_unconditional(build_wgan_gp), _loader(), "Wasserstein GAN with gradient penalty (Gulrajani et al. 2017)", "digits"),
-    "cgan": Entry(_conditional("cgan"), _loader(with_labels=True), "conditional GAN, projection discriminator (Mirza & Osindero 2014; Miyato & Koyama 2018)", "digits"),
-    "acgan": Entry(_conditional("acgan"), _loader(with_labels=True), "auxiliary-classifier GAN (Odena et al. 2017)", "digits"),
-    "ssgan": Entry(_conditional("ssgan"), _load_semi_supervised, "semi-supervised GAN, 10 labels per class, feature matching (Salimans et al. 2016)", "digits"),
+    "ragan": Entry(
+        _unconditional(build_relativistic_gan),
+        _loader(),
+        "relativistic average GAN, RaSGAN or RaLSGAN via --loss (Jolicoeur-Martineau 2019)",
+        "mnist5k",
+    ),
+    "wgan": Entry(
+        _unconditional(build_wgan), _loader(), "Wasserstein GAN, weight clipping (Arjovsky et al. 2017)", "digits"
+    ),
+    "wgan_gp": Entry(
+        _unconditional(build_wgan_gp),
+        _loader(),
+        "Wasserstein GAN with gradient penalty (Gulrajani et al. 2017)",
+        "digits",
+    ),
+    "cgan": Entry(
+        _conditional("cgan"),
+        _loader(with_labels=True),
+        "conditional GAN, projection discriminator (Mirza & Osindero 2014; Miyato & Koyama 2018)",
+        "digits",
+    ),
+    "acgan": Entry(
+        _conditional("acgan"), _loader(with_labels=True), "auxiliary-classifier GAN (Odena et al. 2017)", "digits"
+    ),
+    "ssgan": Entry(
+        _conditional("ssgan"),
+        _load_semi_supervised,
+        "semi-supervised GAN, 10 labels per class, feature matching (Salimans et al. 2016)",
+        "digits",
+    ),
     "pix2pix": Entry(_pix2pix, _load_paired, "paired image-to-image translation (Isola et al. 2017)", "digits"),
     "cyclegan": Entry(_cycle_gan, _load_unpaired, "unpaired image-to-image translation (Zhu et al. 2017)", "digits"),
 }

@@ -46,8 +46,10 @@ PRECISION = os.environ.get("KERAS_GANS_PRECISION") or ("mixed_float16" if GPU el
 keras_gans.distribute.set_precision(PRECISION)
 keras.utils.set_random_seed(0)
 OUT = "runs/cgan_notebook"
-print(f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; precision: {PRECISION}; "
-      f"smoke mode: {SMOKE}")
+print(
+    f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; precision: {PRECISION}; "
+    f"smoke mode: {SMOKE}"
+)
 
 # %% [markdown]
 # ## Data: (image, label) batches
@@ -57,8 +59,7 @@ if SMOKE:
     DATASET, IMAGE_SIZE, BATCH, EPOCHS, STEPS, LATENT, FILTERS, EMA = "digits", 16, 32, 2, 3, 8, 8, 0.9
 else:
     DATASET, IMAGE_SIZE, BATCH, EPOCHS, STEPS, LATENT, FILTERS, EMA = "mnist", 32, 128, 20, None, 100, 64, 0.999
-data = keras_gans.datasets.load(DATASET, batch_size=BATCH, image_size=IMAGE_SIZE, channels=1, with_labels=True,
-                                seed=0)
+data = keras_gans.datasets.load(DATASET, batch_size=BATCH, image_size=IMAGE_SIZE, channels=1, with_labels=True, seed=0)
 images, labels = next(iter(data))
 print(DATASET, images.shape, labels[:16].numpy())
 
@@ -73,8 +74,9 @@ print(DATASET, images.shape, labels[:16].numpy())
 shape = (IMAGE_SIZE, IMAGE_SIZE, 1)
 cgan = keras_gans.ConditionalGAN(
     networks.conditional_generator(LATENT, 10, shape, base_filters=FILTERS),
-    networks.conditional_discriminator(shape, 10, conditioning="projection", base_filters=FILTERS,
-                                       spectral_norm=True, normalization=None),
+    networks.conditional_discriminator(
+        shape, 10, conditioning="projection", base_filters=FILTERS, spectral_norm=True, normalization=None
+    ),
     latent_dim=LATENT,
     num_classes=10,
     loss="hinge",
@@ -108,9 +110,17 @@ display(Image(keras_gans.plotting.plot_history(history.history, f"{OUT}/losses.p
 # %%
 labelled = keras_gans.datasets.load(DATASET, batch_size=64, image_size=IMAGE_SIZE, channels=1, with_labels=True)
 classifier = keras_gans.metrics.train_domain_classifier(
-    labelled, num_classes=10, epochs=1 if SMOKE else 3, cache_dir=f"{OUT}/classifier", name=f"{DATASET}{IMAGE_SIZE}")
-test = keras_gans.datasets.load(DATASET, split="test", batch_size=50 if SMOKE else 100, image_size=IMAGE_SIZE,
-                                channels=1, with_labels=True, shuffle=False)
+    labelled, num_classes=10, epochs=1 if SMOKE else 3, cache_dir=f"{OUT}/classifier", name=f"{DATASET}{IMAGE_SIZE}"
+)
+test = keras_gans.datasets.load(
+    DATASET,
+    split="test",
+    batch_size=50 if SMOKE else 100,
+    image_size=IMAGE_SIZE,
+    channels=1,
+    with_labels=True,
+    shuffle=False,
+)
 print(f"classifier accuracy on the real test split: {classifier.accuracy(test):.3f}")
 
 PER_CLASS = 10 if SMOKE else 100
@@ -133,8 +143,9 @@ real_batches = list(test.take(10).as_numpy_iterator())  # up to 1,000 real test 
 real_images = np.concatenate([images for images, _ in real_batches])
 real_labels = np.concatenate([labels for _, labels in real_batches])
 generated_diversity = np.mean([mean_pairwise_distance(generated[requested == c]) for c in range(10)])
-real_diversity = np.mean([mean_pairwise_distance(real_images[real_labels == c]) for c in range(10)
-                          if np.sum(real_labels == c) > 1])
+real_diversity = np.mean(
+    [mean_pairwise_distance(real_images[real_labels == c]) for c in range(10) if np.sum(real_labels == c) > 1]
+)
 print(f"within-class diversity (mean pairwise L2): generated {generated_diversity:.2f}, real {real_diversity:.2f}")
 
 # %% [markdown]

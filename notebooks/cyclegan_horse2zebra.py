@@ -50,8 +50,10 @@ PRECISION = os.environ.get("KERAS_GANS_PRECISION") or ("mixed_float16" if GPU el
 keras_gans.distribute.set_precision(PRECISION)
 keras.utils.set_random_seed(0)
 OUT = "runs/cyclegan_notebook"
-print(f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; precision: {PRECISION}; "
-      f"smoke mode: {SMOKE}")
+print(
+    f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; precision: {PRECISION}; "
+    f"smoke mode: {SMOKE}"
+)
 
 # %% [markdown]
 # ## Data: two unpaired domains
@@ -63,8 +65,9 @@ print(f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {
 # %%
 if SMOKE:
     DATASET, IMAGE_SIZE, BATCH, CONSTANT, DECAY, STEPS = "digits", 32, 4, 1, 1, 3
-    NETWORKS = dict(num_residual_blocks=1, generator_filters=4, discriminator_filters=4, discriminator_layers=2,
-                    pool_size=8)
+    NETWORKS = dict(
+        num_residual_blocks=1, generator_filters=4, discriminator_filters=4, discriminator_layers=2, pool_size=8
+    )
 else:
     # The paper: 100 epochs at 2e-4 then 100 of linear decay, about 1,067 steps each at batch 1. These 5 + 5
     # epochs are a shorter run of the same shape (not timed here: this project's machine has no GPU).
@@ -72,25 +75,32 @@ else:
     NETWORKS = {}
 train = keras_gans.datasets.load_unpaired(DATASET, batch_size=BATCH, image_size=IMAGE_SIZE, seed=0)
 steps_per_epoch = STEPS or int(train.cardinality())
-test_a, test_b = next(iter(keras_gans.datasets.load_unpaired(DATASET, split="test", batch_size=8,
-                                                             image_size=IMAGE_SIZE, shuffle=False)))
+test_a, test_b = next(
+    iter(keras_gans.datasets.load_unpaired(DATASET, split="test", batch_size=8, image_size=IMAGE_SIZE, shuffle=False))
+)
 test_a, test_b = test_a.numpy(), test_b.numpy()
 print(f"{DATASET}: {steps_per_epoch} steps per epoch; test images {test_a.shape}, {test_b.shape}")
-display(Image(keras_gans.plotting.save_image_grid(np.concatenate([test_a, test_b]), f"{OUT}/domains.png",
-                                                  columns=8)))
+display(Image(keras_gans.plotting.save_image_grid(np.concatenate([test_a, test_b]), f"{OUT}/domains.png", columns=8)))
 
 # %% [markdown]
 # ## The model
 
 # %%
-model = build_cycle_gan((IMAGE_SIZE, IMAGE_SIZE, test_a.shape[-1]), constant_epochs=CONSTANT, decay_epochs=DECAY,
-                        steps_per_epoch=steps_per_epoch, seed=0, **NETWORKS)
+model = build_cycle_gan(
+    (IMAGE_SIZE, IMAGE_SIZE, test_a.shape[-1]),
+    constant_epochs=CONSTANT,
+    decay_epochs=DECAY,
+    steps_per_epoch=steps_per_epoch,
+    seed=0,
+    **NETWORKS,
+)
 
 
 # %% [markdown]
 # ## Training
 #
 # After every epoch a picture of the test images: rows x, G(x), F(G(x)).
+
 
 # %%
 def picture(path):
@@ -105,8 +115,7 @@ class Pictures(keras.callbacks.Callback):
 
 
 pictures = Pictures()
-history = model.fit(train.take(STEPS) if STEPS else train, epochs=CONSTANT + DECAY, callbacks=[pictures],
-                    verbose=2)
+history = model.fit(train.take(STEPS) if STEPS else train, epochs=CONSTANT + DECAY, callbacks=[pictures], verbose=2)
 
 # %% [markdown]
 # Rows: A, G(A), F(G(A)), B, F(B).
@@ -130,8 +139,10 @@ for a, b in test.take(5 if SMOKE else 15):
     a, b = a.numpy(), b.numpy()
     errors_a.append(np.abs(model.translate(model.translate(a), "b_to_a") - a).mean())
     errors_b.append(np.abs(model.translate(model.translate(b, "b_to_a")) - b).mean())
-print(f"cycle-reconstruction L1 on {8 * len(errors_a)} test pairs: A -> B -> A {np.mean(errors_a):.4f}, "
-      f"B -> A -> B {np.mean(errors_b):.4f}")
+print(
+    f"cycle-reconstruction L1 on {8 * len(errors_a)} test pairs: A -> B -> A {np.mean(errors_a):.4f}, "
+    f"B -> A -> B {np.mean(errors_b):.4f}"
+)
 
 # %% [markdown]
 # ## Save, export, load back
@@ -150,5 +161,7 @@ for backend in ("saved_model", "tflite"):
     served = keras_gans.export.load_exported(f"{OUT}/export", backend=backend)
     a2b = served.run({"source": test_a}, signature="a2b")["images"]
     b2a = served.run({"source": test_b}, signature="b2a")["images"]
-    print(f"{backend}: max |export - Keras| G {np.abs(a2b - model.translate(test_a)).max():.2e}, "
-          f"F {np.abs(b2a - model.translate(test_b, 'b_to_a')).max():.2e}")
+    print(
+        f"{backend}: max |export - Keras| G {np.abs(a2b - model.translate(test_a)).max():.2e}, "
+        f"F {np.abs(b2a - model.translate(test_b, 'b_to_a')).max():.2e}"
+    )

@@ -47,8 +47,10 @@ PRECISION = os.environ.get("KERAS_GANS_PRECISION") or ("mixed_float16" if GPU el
 keras_gans.distribute.set_precision(PRECISION)
 keras.utils.set_random_seed(0)
 OUT = "runs/dcgan_notebook"
-print(f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}, Keras {keras.__version__}; "
-      f"GPU: {GPU}; precision: {PRECISION}; smoke mode: {SMOKE}")
+print(
+    f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}, Keras {keras.__version__}; "
+    f"GPU: {GPU}; precision: {PRECISION}; smoke mode: {SMOKE}"
+)
 
 # %% [markdown]
 # ## Data
@@ -84,8 +86,7 @@ gan = keras_gans.GAN(
     ema_decay=0.999,
     seed=0,
 )
-gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-            g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
 gan.generator.summary()
 
 # %% [markdown]
@@ -114,16 +115,32 @@ display(Image(keras_gans.plotting.plot_history(history.history, f"{OUT}/losses.p
 # %%
 labelled = keras_gans.datasets.load(DATASET, batch_size=64, image_size=IMAGE_SIZE, channels=1, with_labels=True)
 classifier = keras_gans.metrics.train_domain_classifier(
-    labelled, num_classes=10, epochs=1 if SMOKE else 3, cache_dir=f"{OUT}/classifier", name=f"{DATASET}{IMAGE_SIZE}")
-test = keras_gans.datasets.load(DATASET, split="test", batch_size=50 if SMOKE else 100, image_size=IMAGE_SIZE,
-                                channels=1, shuffle=False)
-test_labelled = keras_gans.datasets.load(DATASET, split="test", batch_size=50 if SMOKE else 100,
-                                         image_size=IMAGE_SIZE, channels=1, with_labels=True, shuffle=False)
+    labelled, num_classes=10, epochs=1 if SMOKE else 3, cache_dir=f"{OUT}/classifier", name=f"{DATASET}{IMAGE_SIZE}"
+)
+test = keras_gans.datasets.load(
+    DATASET, split="test", batch_size=50 if SMOKE else 100, image_size=IMAGE_SIZE, channels=1, shuffle=False
+)
+test_labelled = keras_gans.datasets.load(
+    DATASET,
+    split="test",
+    batch_size=50 if SMOKE else 100,
+    image_size=IMAGE_SIZE,
+    channels=1,
+    with_labels=True,
+    shuffle=False,
+)
 print(f"domain classifier accuracy on the real test split: {classifier.accuracy(test_labelled):.3f}")
 NUM = 200 if SMOKE else 5000
 scores = keras_gans.metrics.evaluate_generator(
-    lambda n: gan.generate(n), test, metrics=("fid", "kid"), num_samples=NUM, features="domain",
-    classifier=classifier, kid_subset_size=min(1000, NUM // 2), reference_split=f"{DATASET}:test")
+    lambda n: gan.generate(n),
+    test,
+    metrics=("fid", "kid"),
+    num_samples=NUM,
+    features="domain",
+    classifier=classifier,
+    kid_subset_size=min(1000, NUM // 2),
+    reference_split=f"{DATASET}:test",
+)
 print(keras_gans.metrics.format_table(scores))
 
 # %% [markdown]

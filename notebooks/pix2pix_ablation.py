@@ -49,8 +49,10 @@ GPU = bool(tf.config.list_physical_devices("GPU"))
 PRECISION = os.environ.get("KERAS_GANS_PRECISION") or ("mixed_float16" if GPU else "float32")
 keras_gans.distribute.set_precision(PRECISION)
 OUT = "runs/pix2pix_ablation_notebook"
-print(f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; precision: {PRECISION}; "
-      f"smoke mode: {SMOKE}")
+print(
+    f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; precision: {PRECISION}; "
+    f"smoke mode: {SMOKE}"
+)
 
 # %% [markdown]
 # ## Data and the realism classifier
@@ -72,11 +74,18 @@ _, train_labels = keras_gans.datasets.digits("train")
 test_batch = next(b for b in range(64, 0, -1) if len(test_edges) % b == 0)
 test = keras_gans.datasets.load_paired("digits", split="test", batch_size=test_batch)
 classifier = keras_gans.metrics.train_domain_classifier(
-    tf.data.Dataset.from_tensor_slices((train_digits, train_labels)), num_classes=10, epochs=CLASSIFIER_EPOCHS,
-    cache_dir=f"{OUT}/classifier", name=f"digits32_targets_e{CLASSIFIER_EPOCHS}", seed=SEED)
+    tf.data.Dataset.from_tensor_slices((train_digits, train_labels)),
+    num_classes=10,
+    epochs=CLASSIFIER_EPOCHS,
+    cache_dir=f"{OUT}/classifier",
+    name=f"digits32_targets_e{CLASSIFIER_EPOCHS}",
+    seed=SEED,
+)
 real_features, real_probabilities = classifier.features_and_probabilities(test_digits)
-print(f"{len(test_edges)} held-out pairs; the classifier's accuracy on the real targets: "
-      f"{np.mean(real_probabilities.argmax(-1) == test_labels):.3f}")
+print(
+    f"{len(test_edges)} held-out pairs; the classifier's accuracy on the real targets: "
+    f"{np.mean(real_probabilities.argmax(-1) == test_labels):.3f}"
+)
 
 # %% [markdown]
 # ## Three models, one objective each
@@ -85,8 +94,9 @@ print(f"{len(test_edges)} held-out pairs; the classifier's accuracy on the real 
 results, outputs, models = {}, {}, {}
 for name, weights in VARIANTS.items():
     keras.utils.set_random_seed(SEED)
-    model = build_pix2pix((32, 32, 1), generator_filters=FILTERS, discriminator_filters=FILTERS, n_layers=LAYERS,
-                          seed=SEED, **weights)
+    model = build_pix2pix(
+        (32, 32, 1), generator_filters=FILTERS, discriminator_filters=FILTERS, n_layers=LAYERS, seed=SEED, **weights
+    )
     train = keras_gans.datasets.load_paired("digits", split="train", batch_size=BATCH, seed=SEED).repeat()
     history = model.fit(train, epochs=1, steps_per_epoch=STEPS, verbose=2)
     scores = evaluate_pairs(model, test, max_pairs=test_batch if SMOKE else None)
@@ -104,8 +114,10 @@ for name, weights in VARIANTS.items():
 # %%
 print(f"{'objective':<10} {'L1':>7} {'PSNR':>7} {'SSIM':>6} {'accuracy':>9} {'FD':>7}")
 for name, r in results.items():
-    print(f"{name:<10} {r['l1']:7.4f} {r['psnr']:7.2f} {r['ssim']:6.3f} {r['classifier accuracy']:9.3f} "
-          f"{r['classifier FD']:7.2f}")
+    print(
+        f"{name:<10} {r['l1']:7.4f} {r['psnr']:7.2f} {r['ssim']:6.3f} {r['classifier accuracy']:9.3f} "
+        f"{r['classifier FD']:7.2f}"
+    )
 rows = [test_edges[:10]] + list(outputs.values()) + [test_digits[:10]]
 display(Image(keras_gans.plotting.save_image_grid(np.concatenate(rows), f"{OUT}/ablation.png", columns=10)))
 

@@ -47,8 +47,10 @@ PRECISION = os.environ.get("KERAS_GANS_PRECISION") or ("mixed_float16" if GPU el
 keras_gans.distribute.set_precision(PRECISION)
 keras.utils.set_random_seed(0)
 OUT = "runs/pix2pix_notebook"
-print(f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; precision: {PRECISION}; "
-      f"smoke mode: {SMOKE}")
+print(
+    f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; precision: {PRECISION}; "
+    f"smoke mode: {SMOKE}"
+)
 
 # %% [markdown]
 # ## Data
@@ -64,21 +66,29 @@ if SMOKE:
 else:
     archive = keras.utils.get_file("facades.tar.gz", FACADES_URL, extract=True)
     # get_file returns the extracted folder (Keras >= 3.6) or the archive's path.
-    SOURCE = next(root for root, dirs, _ in os.walk(archive if os.path.isdir(archive) else os.path.dirname(archive))
-                  if "train" in dirs and os.path.basename(root) == "facades")
+    SOURCE = next(
+        root
+        for root, dirs, _ in os.walk(archive if os.path.isdir(archive) else os.path.dirname(archive))
+        if "train" in dirs and os.path.basename(root) == "facades"
+    )
     # The paper trains 200 epochs (80,000 steps at batch 1); these 40 are 16,000 steps, not timed here (this
     # project's machine has no GPU). Raise EPOCHS for the paper's run.
     DIRECTION, IMAGE_SIZE, CHANNELS, FILTERS, LAYERS, EPOCHS, STEPS = "BtoA", 256, 3, 64, 3, 40, None
 BATCH = 8 if SMOKE else 1
-train = keras_gans.datasets.load_paired(SOURCE, split="train", batch_size=BATCH, image_size=IMAGE_SIZE,
-                                        direction=DIRECTION, seed=0)
+train = keras_gans.datasets.load_paired(
+    SOURCE, split="train", batch_size=BATCH, image_size=IMAGE_SIZE, direction=DIRECTION, seed=0
+)
 test_split = "test" if SMOKE or os.path.isdir(os.path.join(SOURCE, "test")) else "val"
-test = keras_gans.datasets.load_paired(SOURCE, split=test_split, batch_size=1, image_size=IMAGE_SIZE,
-                                       direction=DIRECTION)
+test = keras_gans.datasets.load_paired(
+    SOURCE, split=test_split, batch_size=1, image_size=IMAGE_SIZE, direction=DIRECTION
+)
 inputs, targets = (np.concatenate(x) for x in zip(*[(a.numpy(), b.numpy()) for a, b in test.take(6)]))
 print("inputs", inputs.shape, "targets", targets.shape)
-display(Image(keras_gans.plotting.save_image_grid(np.concatenate([inputs, targets]), f"{OUT}/pairs.png",
-                                                  columns=len(inputs))))
+display(
+    Image(
+        keras_gans.plotting.save_image_grid(np.concatenate([inputs, targets]), f"{OUT}/pairs.png", columns=len(inputs))
+    )
+)
 
 # %% [markdown]
 # ## The model
@@ -87,8 +97,13 @@ display(Image(keras_gans.plotting.save_image_grid(np.concatenate([inputs, target
 # layers, dropout as the noise z), the PatchGAN and the paper's optimizers.
 
 # %%
-model = build_pix2pix((IMAGE_SIZE, IMAGE_SIZE, CHANNELS), generator_filters=FILTERS,
-                      discriminator_filters=FILTERS, n_layers=LAYERS, seed=0)
+model = build_pix2pix(
+    (IMAGE_SIZE, IMAGE_SIZE, CHANNELS),
+    generator_filters=FILTERS,
+    discriminator_filters=FILTERS,
+    n_layers=LAYERS,
+    seed=0,
+)
 print(f"PatchGAN receptive field: {keras_gans.networks.receptive_field(model.discriminator)} pixels")
 
 # %% [markdown]
@@ -96,8 +111,7 @@ print(f"PatchGAN receptive field: {keras_gans.networks.receptive_field(model.dis
 
 # %%
 history = model.fit(train.repeat() if STEPS else train, epochs=EPOCHS, steps_per_epoch=STEPS, verbose=2)
-display(Image(keras_gans.plotting.plot_history(history.history, f"{OUT}/losses.png",
-                                               keys=["d_loss", "g_gan", "g_l1"])))
+display(Image(keras_gans.plotting.plot_history(history.history, f"{OUT}/losses.png", keys=["d_loss", "g_gan", "g_l1"])))
 
 # %% [markdown]
 # ## Evaluation on the held-out pairs
@@ -108,11 +122,18 @@ display(Image(keras_gans.plotting.plot_history(history.history, f"{OUT}/losses.p
 
 # %%
 scores = evaluate_pairs(model, test, max_pairs=20 if SMOKE else None)
-print(f"test pairs: L1 {scores['l1']:.4f}  PSNR {scores['psnr']:.2f} dB  SSIM {scores['ssim']:.3f} "
-      f"({scores['num_pairs']} pairs)")
+print(
+    f"test pairs: L1 {scores['l1']:.4f}  PSNR {scores['psnr']:.2f} dB  SSIM {scores['ssim']:.3f} "
+    f"({scores['num_pairs']} pairs)"
+)
 outputs = model.translate(inputs)
-display(Image(keras_gans.plotting.save_image_grid(np.concatenate([inputs, outputs, targets]),
-                                                  f"{OUT}/translations.png", columns=len(inputs))))
+display(
+    Image(
+        keras_gans.plotting.save_image_grid(
+            np.concatenate([inputs, outputs, targets]), f"{OUT}/translations.png", columns=len(inputs)
+        )
+    )
+)
 
 # %% [markdown]
 # ## Save, export, load back

@@ -48,8 +48,10 @@ GPU = bool(tf.config.list_physical_devices("GPU"))
 PRECISION = os.environ.get("KERAS_GANS_PRECISION") or ("mixed_float16" if GPU else "float32")
 keras_gans.distribute.set_precision(PRECISION)
 OUT = "runs/semi_supervised_notebook"
-print(f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; precision: {PRECISION}; "
-      f"smoke mode: {SMOKE}")
+print(
+    f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; precision: {PRECISION}; "
+    f"smoke mode: {SMOKE}"
+)
 
 # %% [markdown]
 # ## Data: 10 labels per class, every image unlabelled
@@ -64,19 +66,32 @@ LABELS_PER_CLASS, BATCH, LEARNING_RATE, EMA, SEED = 10, 64, 3e-3, 0.99, 0
 
 def arrays(split):
     """A whole split as numpy arrays (images in [-1, 1], labels)."""
-    pipeline = keras_gans.datasets.load(DATASET, split, batch_size=1000 if DATASET == "mnist" else 1,
-                                        image_size=IMAGE_SIZE, channels=1, with_labels=True, shuffle=False)
+    pipeline = keras_gans.datasets.load(
+        DATASET,
+        split,
+        batch_size=1000 if DATASET == "mnist" else 1,
+        image_size=IMAGE_SIZE,
+        channels=1,
+        with_labels=True,
+        shuffle=False,
+    )
     pairs = [(x.numpy(), y.numpy()) for x, y in pipeline.unbatch().batch(10_000)]
     return np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
 
 
 train, test = arrays("train"), arrays("test")
-data, labelled_index = keras_gans.datasets.semi_supervised_dataset(*train, LABELS_PER_CLASS, batch_size=BATCH,
-                                                                   seed=SEED)
-print(f"{DATASET} {IMAGE_SIZE}x{IMAGE_SIZE}: {len(train[0])} training images, {len(labelled_index)} of them "
-      f"labelled; {len(test[0])} test images")
-display(Image(keras_gans.plotting.save_image_grid(train[0][labelled_index], f"{OUT}/labelled.png",
-                                                  columns=LABELS_PER_CLASS)))
+data, labelled_index = keras_gans.datasets.semi_supervised_dataset(
+    *train, LABELS_PER_CLASS, batch_size=BATCH, seed=SEED
+)
+print(
+    f"{DATASET} {IMAGE_SIZE}x{IMAGE_SIZE}: {len(train[0])} training images, {len(labelled_index)} of them "
+    f"labelled; {len(test[0])} test images"
+)
+display(
+    Image(
+        keras_gans.plotting.save_image_grid(train[0][labelled_index], f"{OUT}/labelled.png", columns=LABELS_PER_CLASS)
+    )
+)
 
 # %% [markdown]
 # ## The model
@@ -122,14 +137,22 @@ gan_accuracy = float(np.mean(ssgan.classifier.predict(test[0], batch_size=256, v
 
 d = discriminator()
 baseline = keras.Model(d.inputs, d.outputs[0], name="labels_only")
-baseline.compile(keras.optimizers.Adam(LEARNING_RATE, beta_1=0.5, use_ema=True, ema_momentum=EMA),
-                 keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-labelled = (tf.data.Dataset.from_tensor_slices((train[0][labelled_index], train[1][labelled_index]))
-            .shuffle(len(labelled_index), seed=SEED).repeat().batch(BATCH, drop_remainder=True))
+baseline.compile(
+    keras.optimizers.Adam(LEARNING_RATE, beta_1=0.5, use_ema=True, ema_momentum=EMA),
+    keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+)
+labelled = (
+    tf.data.Dataset.from_tensor_slices((train[0][labelled_index], train[1][labelled_index]))
+    .shuffle(len(labelled_index), seed=SEED)
+    .repeat()
+    .batch(BATCH, drop_remainder=True)
+)
 baseline.fit(labelled, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
 baseline_accuracy = float(np.mean(baseline.predict(test[0], batch_size=256, verbose=0).argmax(-1) == test[1]))
-print(f"test accuracy after {steps} updates, {len(labelled_index)} labels: SemiSupervisedGAN classifier "
-      f"{gan_accuracy:.4f}; the same classifier on the labels alone {baseline_accuracy:.4f}")
+print(
+    f"test accuracy after {steps} updates, {len(labelled_index)} labels: SemiSupervisedGAN classifier "
+    f"{gan_accuracy:.4f}; the same classifier on the labels alone {baseline_accuracy:.4f}"
+)
 
 # %% [markdown]
 # ## Save, export, load back
@@ -144,10 +167,14 @@ print(f"test accuracy after {steps} updates, {len(labelled_index)} labels: SemiS
 # %%
 ssgan.classifier.save(f"{OUT}/classifier.keras")
 reloaded = keras.models.load_model(f"{OUT}/classifier.keras")
-print("reloaded classifier, max |difference| =",
-      float(np.abs(reloaded.predict(test[0][:32], verbose=0) - ssgan.classifier.predict(test[0][:32], verbose=0)).max()))
+print(
+    "reloaded classifier, max |difference| =",
+    float(np.abs(reloaded.predict(test[0][:32], verbose=0) - ssgan.classifier.predict(test[0][:32], verbose=0)).max()),
+)
 keras_gans.export.export_generator(ssgan, f"{OUT}/export", formats=("saved_model", "tflite"), overwrite=True)
 z = np.random.default_rng(0).standard_normal((16, LATENT)).astype("float32")
 for backend in ("saved_model", "tflite"):
     served = keras_gans.export.load_exported(f"{OUT}/export", backend=backend)
-    print(f"{backend}: max |export - Keras| = {np.abs(served.run({'latent': z})['images'] - ssgan.generate(latent=z)).max():.2e}")
+    print(
+        f"{backend}: max |export - Keras| = {np.abs(served.run({'latent': z})['images'] - ssgan.generate(latent=z)).max():.2e}"
+    )

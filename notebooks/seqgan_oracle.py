@@ -66,8 +66,10 @@ else:
 oracle = keras_gans.datasets.oracle(**SIZES)
 data = oracle.dataset(BATCH, seed=0)
 print(f"oracle: {oracle.sequences.shape[0]} sequences, vocabulary {oracle.vocab_size}, length {oracle.seq_len}")
-print(f"NLL-oracle of the oracle's own samples (its entropy rate): "
-      f"{oracle.nll_oracle(oracle.sample(EVAL_SAMPLES, seed=1)):.3f}")
+print(
+    f"NLL-oracle of the oracle's own samples (its entropy rate): "
+    f"{oracle.nll_oracle(oracle.sample(EVAL_SAMPLES, seed=1)):.3f}"
+)
 
 # %% [markdown]
 # ## The model
@@ -122,13 +124,24 @@ history = model.fit(data.repeat(), epochs=ROUNDS, steps_per_epoch=1, callbacks=[
 scores["SeqGAN"] = nll()
 
 # %%
-display(Image(keras_gans.plotting.plot_history(mle.history, f"{OUT}/mle.png", keys=["mle_loss"],
-                                               title="MLE pretraining (per epoch)")))
-display(Image(keras_gans.plotting.plot_history(
-    {"nll_oracle": score.values}, f"{OUT}/nll_oracle.png", keys=["nll_oracle"],
-    title=f"NLL-oracle every {score.every} adversarial round(s)")))
-display(Image(keras_gans.plotting.plot_history(history.history, f"{OUT}/adversarial.png",
-                                               title="adversarial rounds")))
+display(
+    Image(
+        keras_gans.plotting.plot_history(
+            mle.history, f"{OUT}/mle.png", keys=["mle_loss"], title="MLE pretraining (per epoch)"
+        )
+    )
+)
+display(
+    Image(
+        keras_gans.plotting.plot_history(
+            {"nll_oracle": score.values},
+            f"{OUT}/nll_oracle.png",
+            keys=["nll_oracle"],
+            title=f"NLL-oracle every {score.every} adversarial round(s)",
+        )
+    )
+)
+display(Image(keras_gans.plotting.plot_history(history.history, f"{OUT}/adversarial.png", title="adversarial rounds")))
 
 # %% [markdown]
 # ## Evaluation
@@ -149,8 +162,14 @@ for key, value in scores.items():
 # %%
 model.save(f"{OUT}/seqgan.keras")
 keras_gans.export.export_generator(model, f"{OUT}/export", formats=("saved_model", "tflite"), overwrite=True)
-tokens = {backend: keras_gans.export.load_exported(f"{OUT}/export", backend=backend).generate(64, seed=3)
-          for backend in ("saved_model", "tflite")}
-print("tokens", tokens["saved_model"].shape, "identical in SavedModel and TFLite:",
-      bool(np.array_equal(tokens["saved_model"], tokens["tflite"])))
+tokens = {
+    backend: keras_gans.export.load_exported(f"{OUT}/export", backend=backend).generate(64, seed=3)
+    for backend in ("saved_model", "tflite")
+}
+print(
+    "tokens",
+    tokens["saved_model"].shape,
+    "identical in SavedModel and TFLite:",
+    bool(np.array_equal(tokens["saved_model"], tokens["tflite"])),
+)
 print(f"NLL-oracle of 64 exported samples: {oracle.nll_oracle(tokens['saved_model']):.3f}")

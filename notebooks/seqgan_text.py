@@ -87,8 +87,10 @@ else:
     SEQ_LEN, MLE_EPOCHS, D_EPOCHS, ROUNDS, ROLLOUTS, BATCH, SAMPLES = 12, 20, 1, 30, 8, 64, 500
     D_OPTIONS = {}
 data = keras_gans.datasets.text_file(path, level="word", unit="line", seq_len=SEQ_LEN, max_vocab=5000, seed=0)
-print(f"{os.path.basename(path)}: {len(data.train)} training and {len(data.test)} held-out sequences of "
-      f"{data.seq_len} word tokens, vocabulary {data.vocab_size}")
+print(
+    f"{os.path.basename(path)}: {len(data.train)} training and {len(data.test)} held-out sequences of "
+    f"{data.seq_len} word tokens, vocabulary {data.vocab_size}"
+)
 for line in data.decode(data.train[:5]):
     print("   ", line)
 
@@ -129,10 +131,14 @@ history = model.fit(dataset.repeat(), epochs=ROUNDS, steps_per_epoch=1, verbose=
 report(f"after {ROUNDS} adversarial rounds")
 
 # %%
-display(Image(keras_gans.plotting.plot_history(mle.history, f"{OUT}/mle.png", keys=["mle_loss"],
-                                               title="MLE pretraining (per epoch)")))
-display(Image(keras_gans.plotting.plot_history(history.history, f"{OUT}/adversarial.png",
-                                               title="adversarial rounds")))
+display(
+    Image(
+        keras_gans.plotting.plot_history(
+            mle.history, f"{OUT}/mle.png", keys=["mle_loss"], title="MLE pretraining (per epoch)"
+        )
+    )
+)
+display(Image(keras_gans.plotting.plot_history(history.history, f"{OUT}/adversarial.png", title="adversarial rounds")))
 
 # %% [markdown]
 # ## Evaluation: BLEU against the held-out lines
@@ -152,8 +158,10 @@ for label, values in scores.items():
 model.save(f"{OUT}/seqgan.keras")
 data.tokenizer.save(f"{OUT}/tokenizer.json")
 keras_gans.export.export_generator(model, f"{OUT}/export", formats=("saved_model", "tflite"), overwrite=True)
-tokens = {backend: keras_gans.export.load_exported(f"{OUT}/export", backend=backend).generate(5, seed=3)
-          for backend in ("saved_model", "tflite")}
+tokens = {
+    backend: keras_gans.export.load_exported(f"{OUT}/export", backend=backend).generate(5, seed=3)
+    for backend in ("saved_model", "tflite")
+}
 print("identical tokens in SavedModel and TFLite:", bool(np.array_equal(tokens["saved_model"], tokens["tflite"])))
 tokenizer = keras_gans.datasets.Tokenizer.load(f"{OUT}/tokenizer.json")
 for line in tokenizer.decode(tokens["tflite"]):

@@ -32,11 +32,7 @@ def run_train_step_test(build, data, steps=2):
     for name, net in players(model).items():
         after = weights_of(net)
         trainable = {id(w) for w in net.trainable_weights}
-        changed = [
-            not np.allclose(b, a)
-            for b, a, w in zip(before[name], after, net.weights)
-            if id(w) in trainable
-        ]
+        changed = [not np.allclose(b, a) for b, a, w in zip(before[name], after, net.weights) if id(w) in trainable]
         assert changed and any(changed), f"{name}'s trainable weights did not change"
     return model, history
 
@@ -120,7 +116,9 @@ def _strip(obj):
 EXPORT_TOLERANCES = {"saved_model": 1e-5, "float32": 1e-4, "float16": 2e-2, "dynamic": 0.1}
 
 
-def run_export_test(model, inputs, tmp_path, quantize=("float32", "float16", "dynamic"), tolerances=None, **export_options):
+def run_export_test(
+    model, inputs, tmp_path, quantize=("float32", "float16", "dynamic"), tolerances=None, **export_options
+):
     """Export parity: SavedModel and TFLite served without keras_gans/Keras match the model.
 
     Exports `model` (SavedModel + one .tflite per quantization), runs every
@@ -174,7 +172,9 @@ def run_export_tests(cases, tmp_path, quantize=("float32", "float16", "dynamic")
 
     def names_dtypes_shapes(signatures):
         return {
-            sig: {side: {k: (v["dtype"], list(v["shape"])) for k, v in d[side].items()} for side in ("inputs", "outputs")}
+            sig: {
+                side: {k: (v["dtype"], list(v["shape"])) for k, v in d[side].items()} for side in ("inputs", "outputs")
+            }
             for sig, d in signatures.items()
         }
 
@@ -190,7 +190,10 @@ def run_export_tests(cases, tmp_path, quantize=("float32", "float16", "dynamic")
             assert names_dtypes_shapes(signatures) == described, f"{name}: manifest != {artifact}'s signatures"
         artifacts = [("saved_model", "saved_model")]
         artifacts += [(q, a["path"]) for q, a in manifest["artifacts"].get("tflite", {}).items()]
-        sizes = {q: manifest["artifacts"][q]["bytes"] if q == "saved_model" else manifest["artifacts"]["tflite"][q]["bytes"] for q, _ in artifacts}
+        sizes = {
+            q: manifest["artifacts"][q]["bytes"] if q == "saved_model" else manifest["artifacts"]["tflite"][q]["bytes"]
+            for q, _ in artifacts
+        }
         diffs = {}
         for quantization, artifact in artifacts:
             tolerance = tolerances[quantization]
@@ -287,7 +290,9 @@ def _run_two_device_process(nodeid, timeout):
         code = getattr(fn, "__code__", None)
         if not name.startswith("test") or code is None or name == function:
             continue
-        if slow(fn) != slow(members.get(function)) or any(k.split("[")[0] == f"{path}::{name}" for k in _two_device_results):
+        if slow(fn) != slow(members.get(function)) or any(
+            k.split("[")[0] == f"{path}::{name}" for k in _two_device_results
+        ):
             continue
         if any(marker in code.co_names for marker in _TWO_DEVICE_MARKERS):
             functions.append(name)
@@ -295,8 +300,19 @@ def _run_two_device_process(nodeid, timeout):
         results = os.path.join(tmp, "results.json")
         env = dict(os.environ, KERAS_GANS_TWO_DEVICE_RESULTS=results, PYTHONPATH=str(root))
         env.pop("PYTEST_XDIST_WORKER", None)
-        command = [sys.executable, "-m", "pytest", "-p", "tests._two_devices", "-o", "addopts=",
-                   "-p", "no:cacheprovider", "-q", *[f"{path}::{f}" for f in functions]]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "tests._two_devices",
+            "-o",
+            "addopts=",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            *[f"{path}::{f}" for f in functions],
+        ]
         done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
         if os.path.exists(results):
             with open(results) as f:
@@ -376,14 +392,20 @@ def run_distribution_test(build, data, steps=2, epochs=1, rtol=1e-5, atol=1e-6, 
     assert len(one.weights) == len(two.weights)
     for a, b in zip(one.weights, two.weights):
         np.testing.assert_allclose(
-            b.numpy(), a.numpy(), rtol=rtol, atol=atol,
+            b.numpy(),
+            a.numpy(),
+            rtol=rtol,
+            atol=atol,
             err_msg=f"{a.path}: two replicas differ from one device",
         )
     h1, h2 = histories["one_device"], histories["mirrored"]
     assert h1 and sorted(h1) == sorted(h2), f"logged keys differ: {sorted(h1)} vs {sorted(h2)}"
     for key in h1:
         np.testing.assert_allclose(
-            h2[key], h1[key], rtol=rtol, atol=atol,
+            h2[key],
+            h1[key],
+            rtol=rtol,
+            atol=atol,
             err_msg=f"logged {key}: two replicas (global batch split in two) differ from one device",
         )
     return {"one_device": one, "mirrored": two, "history": (h1, h2)}

@@ -75,7 +75,9 @@ def test_losses_are_the_papers():
 def test_save_load_resume(tmp_path):
     # Without dropout: Keras does not save Dropout's random state, so a resumed
     # run with dropout cannot repeat the uninterrupted run exactly.
-    harness.run_save_load_test(acgan(dropout=0.0, ema_decay=0.9), labelled_data(), tmp_path, lambda m: m.generate(latent=Z, labels=Y))
+    harness.run_save_load_test(
+        acgan(dropout=0.0, ema_decay=0.9), labelled_data(), tmp_path, lambda m: m.generate(latent=Z, labels=Y)
+    )
 
 
 def test_config_round_trip():
@@ -108,4 +110,6 @@ def test_discriminator_contract(discriminator, fragment):
 def test_unlabelled_data_is_refused():
     model = acgan()()
     images = tf.data.Dataset.from_tensor_slices(np.zeros((16,) + SHAPE, "float32")).batch(8)
-    harness.assert_clear_error(lambda: model.fit(images, epochs=1, verbose=0), "ACGAN needs labelled batches", error=ValueError)
+    harness.assert_clear_error(
+        lambda: model.fit(images, epochs=1, verbose=0), "ACGAN needs labelled batches", error=ValueError
+    )

@@ -36,7 +36,9 @@ LABELS = (np.arange(32) % K).astype("int64")
 def gan(cls=keras_gans.GAN, **kwargs):
     model = cls(
         networks.dcgan_generator(LATENT, SHAPE, base_filters=8),
-        networks.dcgan_discriminator(SHAPE, base_filters=8, normalization=None if cls is keras_gans.WGANGP else "batch"),
+        networks.dcgan_discriminator(
+            SHAPE, base_filters=8, normalization=None if cls is keras_gans.WGANGP else "batch"
+        ),
         latent_dim=LATENT,
         seed=3,
         **kwargs,
@@ -61,8 +63,13 @@ def cgan(cls=ConditionalGAN):
         if cls is ACGAN
         else conditional.conditional_discriminator(SHAPE, K, base_filters=8)
     )
-    model = cls(conditional.conditional_generator(LATENT, K, SHAPE, base_filters=8), discriminator,
-                latent_dim=LATENT, num_classes=K, seed=3)
+    model = cls(
+        conditional.conditional_generator(LATENT, K, SHAPE, base_filters=8),
+        discriminator,
+        latent_dim=LATENT,
+        num_classes=K,
+        seed=3,
+    )
     model.compile()
     return model
 
@@ -73,7 +80,9 @@ def ssgan():
     model = SemiSupervisedGAN(
         networks.dcgan_generator(LATENT, SHAPE, base_filters=8),
         conditional.semi_supervised_discriminator(SHAPE, K, base_filters=8),
-        latent_dim=LATENT, num_classes=K, seed=3,
+        latent_dim=LATENT,
+        num_classes=K,
+        seed=3,
     )
     model.compile()
     return model
@@ -85,7 +94,11 @@ def pix2pix():
     from keras_gans.networks.unet import unet_generator
 
     shape = (32, 32, 1)
-    model = Pix2Pix(unet_generator(shape, depth=3, base_filters=4), patchgan_discriminator(shape, n_layers=1, base_filters=4), seed=3)
+    model = Pix2Pix(
+        unet_generator(shape, depth=3, base_filters=4),
+        patchgan_discriminator(shape, n_layers=1, base_filters=4),
+        seed=3,
+    )
     model.compile()
     return model
 
@@ -103,7 +116,9 @@ def seqgan():
 
 
 def batches(*arrays, batch_size=8):
-    return tf.data.Dataset.from_tensor_slices(arrays if len(arrays) > 1 else arrays[0]).batch(batch_size, drop_remainder=True)
+    return tf.data.Dataset.from_tensor_slices(arrays if len(arrays) > 1 else arrays[0]).batch(
+        batch_size, drop_remainder=True
+    )
 
 
 def with_bad_batch(images, index, value):
@@ -198,8 +213,13 @@ def _case_acgan_nan():
 def _ss_data(labels=None, images=None):
     from keras_gans.datasets.semi_supervised import semi_supervised_dataset
 
-    ds, _ = semi_supervised_dataset(IMAGES if images is None else images, LABELS if labels is None else labels,
-                                    labels_per_class=4, batch_size=8, shuffle=False)
+    ds, _ = semi_supervised_dataset(
+        IMAGES if images is None else images,
+        LABELS if labels is None else labels,
+        labels_per_class=4,
+        batch_size=8,
+        shuffle=False,
+    )
     return ds
 
 
@@ -228,33 +248,78 @@ def _case_seqgan_empty():
 
 FIT_CASES = [
     # (id, case, error, fragments)
-    ("GAN: uint8 images in [0, 255] (arrays)", _case_gan_uint8, ValueError,
-     ["from 0 to 255", "uint8", "ends in tanh", "[-1, 1]", "/ 127.5 - 1"]),
-    ("GAN: float images in [0, 255] (pipeline)", _case_gan_0_255_pipeline, ValueError,
-     ["from 0", "to 255", "in the first batch", "tanh", "[-1, 1]", "/ 127.5 - 1"]),
+    (
+        "GAN: uint8 images in [0, 255] (arrays)",
+        _case_gan_uint8,
+        ValueError,
+        ["from 0 to 255", "uint8", "ends in tanh", "[-1, 1]", "/ 127.5 - 1"],
+    ),
+    (
+        "GAN: float images in [0, 255] (pipeline)",
+        _case_gan_0_255_pipeline,
+        ValueError,
+        ["from 0", "to 255", "in the first batch", "tanh", "[-1, 1]", "/ 127.5 - 1"],
+    ),
     ("WGAN: float images in [0, 255]", _case_wgan_0_255, ValueError, ["to 255", "[-1, 1]"]),
-    ("GAN, sigmoid generator: images in [-1, 1]", _case_sigmoid_minus1_1, ValueError,
-     ["from -1", "ends in sigmoid", "[0, 1]", "(x + 1) / 2"]),
+    (
+        "GAN, sigmoid generator: images in [-1, 1]",
+        _case_sigmoid_minus1_1,
+        ValueError,
+        ["from -1", "ends in sigmoid", "[0, 1]", "(x + 1) / 2"],
+    ),
     ("GAN, sigmoid generator: images in [0, 255]", _case_sigmoid_0_255, ValueError, ["to 255", "[0, 1]", "/ 255"]),
     ("GAN: a NaN in array data", _case_gan_nan_array, ValueError, ["non-finite", "example 5", "NaN"]),
-    ("WGANGP: an inf in a pipeline's first batch", _case_wgangp_inf_first_batch, ValueError,
-     ["non-finite", "the first batch", "example 2", "inf"]),
-    ("GAN: a pipeline with no batch (fewer examples than the batch, drop_remainder)", _case_gan_empty_pipeline,
-     ValueError, ["empty"]),
+    (
+        "WGANGP: an inf in a pipeline's first batch",
+        _case_wgangp_inf_first_batch,
+        ValueError,
+        ["non-finite", "the first batch", "example 2", "inf"],
+    ),
+    (
+        "GAN: a pipeline with no batch (fewer examples than the batch, drop_remainder)",
+        _case_gan_empty_pipeline,
+        ValueError,
+        ["empty"],
+    ),
     ("GAN: arrays of 0 examples", _case_gan_empty_arrays, ValueError, ["no examples", "(0, 16, 16, 1)"]),
-    ("ConditionalGAN: labels outside [0, K) in a pipeline", _case_cgan_labels_pipeline, ValueError,
-     ["ConditionalGAN: labels must be class ids in [0, 3)", "from 2 to 4 in the first batch"]),
-    ("ConditionalGAN: labels outside [0, K) as one (x, y) tuple", _case_cgan_labels_tuple, ValueError,
-     ["[0, 3)", "from -1 to 1"]),
+    (
+        "ConditionalGAN: labels outside [0, K) in a pipeline",
+        _case_cgan_labels_pipeline,
+        ValueError,
+        ["ConditionalGAN: labels must be class ids in [0, 3)", "from 2 to 4 in the first batch"],
+    ),
+    (
+        "ConditionalGAN: labels outside [0, K) as one (x, y) tuple",
+        _case_cgan_labels_tuple,
+        ValueError,
+        ["[0, 3)", "from -1 to 1"],
+    ),
     ("ConditionalGAN: images in [0, 255]", _case_cgan_0_255, ValueError, ["to 255", "tanh", "[-1, 1]"]),
-    ("ACGAN: labels outside [0, K) in a dict pipeline", _case_acgan_labels_dict, ValueError,
-     ["ACGAN", "[0, 3)", "from 0 to 4"]),
-    ("ACGAN: a NaN in array images", _case_acgan_nan, ValueError, ["non-finite", "example 7 of batch element 0", "NaN"]),
+    (
+        "ACGAN: labels outside [0, K) in a dict pipeline",
+        _case_acgan_labels_dict,
+        ValueError,
+        ["ACGAN", "[0, 3)", "from 0 to 4"],
+    ),
+    (
+        "ACGAN: a NaN in array images",
+        _case_acgan_nan,
+        ValueError,
+        ["non-finite", "example 7 of batch element 0", "NaN"],
+    ),
     ("SemiSupervisedGAN: images in [0, 255]", _case_ssgan_0_255, ValueError, ["to 255", "[-1, 1]"]),
-    ("Pix2Pix: target images in [0, 255]", _case_pix2pix_target_0_255, ValueError,
-     ["The target images", "to 255", "[-1, 1]"]),
-    ("CycleGAN: domain B uint8 images", _case_cyclegan_domain_b_uint8, ValueError,
-     ["Domain B images", "uint8", "g_ab", "[-1, 1]"]),
+    (
+        "Pix2Pix: target images in [0, 255]",
+        _case_pix2pix_target_0_255,
+        ValueError,
+        ["The target images", "to 255", "[-1, 1]"],
+    ),
+    (
+        "CycleGAN: domain B uint8 images",
+        _case_cyclegan_domain_b_uint8,
+        ValueError,
+        ["Domain B images", "uint8", "g_ab", "[-1, 1]"],
+    ),
     ("SeqGAN: a pipeline with no batch", _case_seqgan_empty, ValueError, ["empty"]),
 ]
 
@@ -283,7 +348,11 @@ def test_nan_in_a_later_batch_is_named_as_data_not_learning_rate():
     images = with_bad_batch(IMAGES, 20, np.nan)  # batch 3 (examples 16-23), example 4
     e = harness.assert_clear_error(
         lambda: gan().fit(batches(images), epochs=1, verbose=0),
-        "is nan at epoch 1, step 3", "the data contain non-finite values", "batch 3", "example 4", "NaN",
+        "is nan at epoch 1, step 3",
+        "the data contain non-finite values",
+        "batch 3",
+        "example 4",
+        "NaN",
         error=FloatingPointError,
     )
     assert "learning rate" not in str(e)
@@ -295,7 +364,9 @@ def test_non_finite_loss_with_finite_data_says_so():
     stop.set_model(model)
     e = harness.assert_clear_error(
         lambda: stop.on_train_batch_end(0, {"d_loss": float("nan")}),
-        "d_loss is nan", "batches were checked and are finite", "Lower the learning rates",
+        "d_loss is nan",
+        "batches were checked and are finite",
+        "Lower the learning rates",
         error=FloatingPointError,
     )
     assert "non-finite values:" not in str(e)
@@ -307,7 +378,8 @@ def test_labels_out_of_range_in_a_later_batch_raise_a_clear_value_error():
     model = cgan()
     e = harness.assert_clear_error(
         lambda: model.fit(batches(IMAGES, labels), epochs=1, verbose=0),
-        "ConditionalGAN: labels must be class ids in [0, 3); this batch has labels from 0 to 7", "step 3",
+        "ConditionalGAN: labels must be class ids in [0, 3); this batch has labels from 0 to 7",
+        "step 3",
         error=ValueError,
     )
     assert str(e).splitlines()[0].startswith("ConditionalGAN: labels must be class ids in [0, 3)")
@@ -322,7 +394,9 @@ def test_semi_supervised_labels_out_of_range_in_a_later_batch():
     ds = _ss_data().map(lambda labelled, unlabelled: ((labelled[0], labelled[1] + 5), unlabelled))
     harness.assert_clear_error(
         lambda: model.fit(ds, epochs=1, verbose=0),
-        "SemiSupervisedGAN: labels must be class ids in [0, 3)", "from 5", error=ValueError,
+        "SemiSupervisedGAN: labels must be class ids in [0, 3)",
+        "from 5",
+        error=ValueError,
     )
 
 
@@ -333,7 +407,9 @@ def test_token_ids_out_of_range_in_a_later_batch():
     tokens[40, 2] = VOCAB + 3  # batch 3
     harness.assert_clear_error(
         lambda: seqgan().fit(batches(tokens, batch_size=16), epochs=1, verbose=0),
-        f"SeqGAN: token ids must be in [0, {VOCAB})", "step 3", error=ValueError,
+        f"SeqGAN: token ids must be in [0, {VOCAB})",
+        "step 3",
+        error=ValueError,
     )
 
 
@@ -352,7 +428,10 @@ def test_folder_with_unreadable_files_names_them(tmp_path):
     (tmp_path / "imgs" / "empty.jpg").write_bytes(b"")
     harness.assert_clear_error(
         lambda: datasets.load(str(tmp_path / "imgs"), batch_size=2),
-        "2 of 5 image files cannot be decoded", "broken.png", "empty.jpg", error=ValueError,
+        "2 of 5 image files cannot be decoded",
+        "broken.png",
+        "empty.jpg",
+        error=ValueError,
     )
     from keras_gans.datasets.unpaired import load_unpaired
 
@@ -360,7 +439,8 @@ def test_folder_with_unreadable_files_names_them(tmp_path):
     _write_png(tmp_path / "b" / "1.png")
     harness.assert_clear_error(
         lambda: load_unpaired((str(tmp_path / "imgs"), str(tmp_path / "b")), batch_size=1),
-        "broken.png", error=ValueError,
+        "broken.png",
+        error=ValueError,
     )
 
 
@@ -373,7 +453,9 @@ def test_folder_with_no_images(tmp_path):
 
 def test_dataset_smaller_than_the_batch():
     harness.assert_clear_error(
-        lambda: datasets.load("digits", split="test", batch_size=100_000), "fewer than batch_size=100000", error=ValueError
+        lambda: datasets.load("digits", split="test", batch_size=100_000),
+        "fewer than batch_size=100000",
+        error=ValueError,
     )
 
 
@@ -381,11 +463,14 @@ def test_dataset_smaller_than_the_batch():
 
 
 def test_load_exported_of_a_folder_that_is_no_export(tmp_path):
-    harness.assert_clear_error(lambda: export.load_exported(tmp_path), "is not an export", "manifest.json", error=ValueError)
+    harness.assert_clear_error(
+        lambda: export.load_exported(tmp_path), "is not an export", "manifest.json", error=ValueError
+    )
     harness.assert_clear_error(lambda: export.load_exported(tmp_path / "nope"), "No export at", error=FileNotFoundError)
     (tmp_path / "model.keras").write_bytes(b"x")
-    harness.assert_clear_error(lambda: export.load_exported(tmp_path / "model.keras"), "Expected a .tflite file",
-                               error=ValueError)
+    harness.assert_clear_error(
+        lambda: export.load_exported(tmp_path / "model.keras"), "Expected a .tflite file", error=ValueError
+    )
 
 
 # --- the CLI: corrupted and foreign checkpoints ------------------------------------------
@@ -394,9 +479,21 @@ def test_load_exported_of_a_folder_that_is_no_export(tmp_path):
 def _run_dir(tmp_path, model_class="GAN"):
     out = tmp_path / "run"
     out.mkdir()
-    run = {"model": "dcgan", "dataset": "digits", "batch_size": 32, "image_size": None, "seed": 0, "epochs": 1,
-           "latent_dim": LATENT, "loss": None, "learning_rate": None, "ema_decay": None, "steps_per_epoch": 1,
-           "samples_every": 1, "model_class": model_class}
+    run = {
+        "model": "dcgan",
+        "dataset": "digits",
+        "batch_size": 32,
+        "image_size": None,
+        "seed": 0,
+        "epochs": 1,
+        "latent_dim": LATENT,
+        "loss": None,
+        "learning_rate": None,
+        "ema_decay": None,
+        "steps_per_epoch": 1,
+        "samples_every": 1,
+        "model_class": model_class,
+    }
     (out / cli.RUN_FILE).write_text(json.dumps(run))
     return out
 
@@ -438,7 +535,12 @@ def test_cli_resume_without_a_checkpoint(tmp_path, capsys):
 
 def test_cli_train_on_a_folder_without_images(tmp_path, capsys):
     (tmp_path / "data").mkdir()
-    assert cli.main(["train", "dcgan", "--dataset", str(tmp_path / "data"), "--out", str(tmp_path / "run"), "--verbose", "0"]) == 2
+    assert (
+        cli.main(
+            ["train", "dcgan", "--dataset", str(tmp_path / "data"), "--out", str(tmp_path / "run"), "--verbose", "0"]
+        )
+        == 2
+    )
     assert "holds no images" in capsys.readouterr().err
 
 
@@ -518,8 +620,13 @@ def test_a_failure_during_a_checkpoint_save_leaves_the_previous_one_loadable(tmp
 
     checkpoint = callbacks.AtomicModelCheckpoint(path)
     with pytest.raises(OSError, match="injected"):
-        model.fit(batches(IMAGES), epochs=2, steps_per_epoch=1, verbose=0,
-                  callbacks=[Remember(), ArmOnSecondEpoch(), checkpoint])
+        model.fit(
+            batches(IMAGES),
+            epochs=2,
+            steps_per_epoch=1,
+            verbose=0,
+            callbacks=[Remember(), ArmOnSecondEpoch(), checkpoint],
+        )
     assert fail.failures == 1  # the second save started and failed midway
     fail.armed = False
     restored = keras.models.load_model(path)
@@ -592,8 +699,18 @@ def _messages(tmp):
     run = os.path.join(tmp, "run")
     os.makedirs(run)
     with open(os.path.join(run, cli.RUN_FILE), "w") as f:
-        json.dump({"model": "dcgan", "dataset": "digits", "batch_size": 32, "image_size": None, "seed": 0,
-                   "epochs": 1, "model_class": "GAN"}, f)
+        json.dump(
+            {
+                "model": "dcgan",
+                "dataset": "digits",
+                "batch_size": 32,
+                "image_size": None,
+                "seed": 0,
+                "epochs": 1,
+                "model_class": "GAN",
+            },
+            f,
+        )
     gan().save(os.path.join(run, cli.CHECKPOINT))
     with open(os.path.join(run, cli.CHECKPOINT), "rb+") as f:
         f.truncate(2000)
@@ -605,20 +722,34 @@ def _messages(tmp):
     return [
         ("GAN: a NaN in a later batch of a pipeline", lambda: gan().fit(batches(nan_later), epochs=1, verbose=0)),
         ("a non-finite loss with finite data", lambda: stop.on_train_batch_end(0, {"d_loss": float("nan")})),
-        ("ConditionalGAN: a label outside [0, K) in a later batch",
-         lambda: cgan().fit(batches(IMAGES, labels), epochs=1, verbose=0)),
-        ("SemiSupervisedGAN: labels outside [0, K) in a pipeline",
-         lambda: ssgan().fit(_ss_data().map(lambda a, b: ((a[0], a[1] + 5), b)), epochs=1, verbose=0)),
-        ("SeqGAN: a token id outside the vocabulary in a later batch",
-         lambda: seqgan().fit(batches(tokens, batch_size=16), epochs=1, verbose=0)),
+        (
+            "ConditionalGAN: a label outside [0, K) in a later batch",
+            lambda: cgan().fit(batches(IMAGES, labels), epochs=1, verbose=0),
+        ),
+        (
+            "SemiSupervisedGAN: labels outside [0, K) in a pipeline",
+            lambda: ssgan().fit(_ss_data().map(lambda a, b: ((a[0], a[1] + 5), b)), epochs=1, verbose=0),
+        ),
+        (
+            "SeqGAN: a token id outside the vocabulary in a later batch",
+            lambda: seqgan().fit(batches(tokens, batch_size=16), epochs=1, verbose=0),
+        ),
         ("datasets.load: a folder with an unreadable image file", lambda: datasets.load(folder, batch_size=2)),
         ("datasets.load: a folder with no images", lambda: datasets.load(empty, batch_size=2)),
-        ("datasets.load: fewer examples than the batch", lambda: datasets.load("digits", split="test", batch_size=100_000)),
+        (
+            "datasets.load: fewer examples than the batch",
+            lambda: datasets.load("digits", split="test", batch_size=100_000),
+        ),
         ("load_exported: a folder that is not an export", lambda: export.load_exported(empty)),
         ("load_exported: a path that does not exist", lambda: export.load_exported(os.path.join(tmp, "nope"))),
-        ("keras-gans sample/train --resume: a truncated model.keras", lambda: cli.load_checkpoint(os.path.join(run, cli.CHECKPOINT), {"model_class": "GAN"})),
-        ("keras-gans sample: the checkpoint of another model",
-         lambda: cli.load_checkpoint(os.path.join(other, cli.CHECKPOINT), {"model_class": "GAN", "model": "dcgan"})),
+        (
+            "keras-gans sample/train --resume: a truncated model.keras",
+            lambda: cli.load_checkpoint(os.path.join(run, cli.CHECKPOINT), {"model_class": "GAN"}),
+        ),
+        (
+            "keras-gans sample: the checkpoint of another model",
+            lambda: cli.load_checkpoint(os.path.join(other, cli.CHECKPOINT), {"model_class": "GAN", "model": "dcgan"}),
+        ),
     ]
 
 
@@ -637,8 +768,10 @@ if __name__ == "__main__":
 
     for name, case, _error, _ in FIT_CASES:
         show(name, case()[1])
-    show("GAN: images in [0, 1] for a tanh generator (warning)",
-         lambda: gan().fit(batches(IMAGES * 0.5 + 0.5), epochs=1, steps_per_epoch=1, verbose=0))
+    show(
+        "GAN: images in [0, 1] for a tanh generator (warning)",
+        lambda: gan().fit(batches(IMAGES * 0.5 + 0.5), epochs=1, steps_per_epoch=1, verbose=0),
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for name, call in _messages(tmp):
             show(name, call)

@@ -25,7 +25,20 @@ def test_list(capsys):
 
 def test_train_sample_resume(tmp_path, capsys):
     out = tmp_path / "run"
-    common = ["--dataset", "digits", "--out", out, "--batch-size", "32", "--steps-per-epoch", "2", "--latent-dim", "8", "--verbose", "0"]
+    common = [
+        "--dataset",
+        "digits",
+        "--out",
+        out,
+        "--batch-size",
+        "32",
+        "--steps-per-epoch",
+        "2",
+        "--latent-dim",
+        "8",
+        "--verbose",
+        "0",
+    ]
     assert run_cli("train", "dcgan", "--epochs", "1", *common) == 0
     for name in ("run.json", "model.keras", "history.csv", "loss_curve.png", "samples/epoch_001.png"):
         assert (out / name).exists(), name
@@ -49,7 +62,23 @@ def test_train_sample_resume(tmp_path, capsys):
 
 def test_train_on_a_mixture_with_another_game(tmp_path):
     out = tmp_path / "ring"
-    assert run_cli("train", "wgan_gp", "--dataset", "ring8", "--out", out, "--epochs", "1", "--steps-per-epoch", "2", "--verbose", "0") == 0
+    assert (
+        run_cli(
+            "train",
+            "wgan_gp",
+            "--dataset",
+            "ring8",
+            "--out",
+            out,
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "2",
+            "--verbose",
+            "0",
+        )
+        == 0
+    )
     assert run_cli("sample", out, "-n", "100") == 0
     assert (out / "samples.png").exists()
 
@@ -57,7 +86,12 @@ def test_train_on_a_mixture_with_another_game(tmp_path):
 def test_errors_are_reported_not_raised(tmp_path, capsys):
     assert run_cli("train", "nosuchgan", "--out", tmp_path / "x") == 2
     assert "nosuchgan" in capsys.readouterr().err
-    assert run_cli("train", "dcgan", "--dataset", "digits", "--loss", "nosuchgame", "--out", tmp_path / "y", "--verbose", "0") == 2
+    assert (
+        run_cli(
+            "train", "dcgan", "--dataset", "digits", "--loss", "nosuchgame", "--out", tmp_path / "y", "--verbose", "0"
+        )
+        == 2
+    )
     assert "non_saturating" in capsys.readouterr().err
     assert run_cli("sample", tmp_path / "nothing") == 2
     assert "not a run directory" in capsys.readouterr().err
@@ -72,8 +106,25 @@ def test_console_script_is_installed():
 def test_evaluate_prints_metrics_with_protocol(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))  # the domain classifier cache
     out = tmp_path / "run"
-    assert run_cli("train", "dcgan", "--dataset", "digits", "--out", out, "--epochs", "1", "--steps-per-epoch", "2",
-                   "--latent-dim", "8", "--verbose", "0") == 0
+    assert (
+        run_cli(
+            "train",
+            "dcgan",
+            "--dataset",
+            "digits",
+            "--out",
+            out,
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "2",
+            "--latent-dim",
+            "8",
+            "--verbose",
+            "0",
+        )
+        == 0
+    )
     capsys.readouterr()
     assert run_cli("evaluate", out, "--metrics", "fid,kid,is", "--num-samples", "200") == 0
     table = capsys.readouterr().out
@@ -83,8 +134,25 @@ def test_evaluate_prints_metrics_with_protocol(tmp_path, capsys, monkeypatch):
 
 def test_export_then_sample_from_the_export(tmp_path):
     out = tmp_path / "run"
-    assert run_cli("train", "dcgan", "--dataset", "digits", "--out", out, "--epochs", "1", "--steps-per-epoch", "2",
-                   "--latent-dim", "8", "--verbose", "0") == 0
+    assert (
+        run_cli(
+            "train",
+            "dcgan",
+            "--dataset",
+            "digits",
+            "--out",
+            out,
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "2",
+            "--latent-dim",
+            "8",
+            "--verbose",
+            "0",
+        )
+        == 0
+    )
     exported = tmp_path / "exported"
     assert run_cli("export", out, "--to", exported, "--quantize", "float32,float16") == 0
     assert (exported / "saved_model" / "1" / "saved_model.pb").exists()
@@ -103,7 +171,23 @@ import pytest  # noqa: E402
 def test_every_zoo_model_trains_and_samples_from_the_cli(model, tmp_path):
     out = tmp_path / model
     batch = "4" if model == "cyclegan" else "16"
-    assert run_cli("train", model, "--out", out, "--epochs", "1", "--steps-per-epoch", "1", "--batch-size", batch, "--verbose", "0") == 0
+    assert (
+        run_cli(
+            "train",
+            model,
+            "--out",
+            out,
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "1",
+            "--batch-size",
+            batch,
+            "--verbose",
+            "0",
+        )
+        == 0
+    )
     assert (out / "model.keras").exists() and (out / "history.csv").exists()
     if model != "ssgan":
         assert (out / "samples" / "epoch_001.png").exists()
@@ -113,8 +197,29 @@ def test_every_zoo_model_trains_and_samples_from_the_cli(model, tmp_path):
 
 def test_train_with_strategy_and_xla_flags(tmp_path):
     out = tmp_path / "xla"
-    assert run_cli("train", "dcgan", "--dataset", "digits", "--out", out, "--epochs", "1", "--steps-per-epoch", "1",
-                   "--latent-dim", "8", "--strategy", "one_device", "--jit-compile", "on", "--verbose", "0") == 0
+    assert (
+        run_cli(
+            "train",
+            "dcgan",
+            "--dataset",
+            "digits",
+            "--out",
+            out,
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "1",
+            "--latent-dim",
+            "8",
+            "--strategy",
+            "one_device",
+            "--jit-compile",
+            "on",
+            "--verbose",
+            "0",
+        )
+        == 0
+    )
     model = keras.models.load_model(out / "model.keras")
     assert int(model.g_optimizer.iterations.numpy()) == 1
     assert run_cli("train", "dcgan", "--out", tmp_path / "bad", "--strategy", "nosuch") == 2
@@ -122,7 +227,23 @@ def test_train_with_strategy_and_xla_flags(tmp_path):
 
 def test_evaluate_a_pix2pix_run_on_held_out_pairs(tmp_path, capsys):
     out = tmp_path / "p2p"
-    assert run_cli("train", "pix2pix", "--out", out, "--epochs", "1", "--steps-per-epoch", "1", "--batch-size", "8", "--verbose", "0") == 0
+    assert (
+        run_cli(
+            "train",
+            "pix2pix",
+            "--out",
+            out,
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "1",
+            "--batch-size",
+            "8",
+            "--verbose",
+            "0",
+        )
+        == 0
+    )
     capsys.readouterr()
     assert run_cli("evaluate", out) == 0
     table = capsys.readouterr().out
@@ -138,8 +259,25 @@ def test_evaluate_scores_distinct_samples_with_their_protocol(tmp_path, capsys, 
 
     monkeypatch.setenv("HOME", str(tmp_path))  # the domain classifier cache
     out = tmp_path / "run"
-    assert run_cli("train", "dcgan", "--dataset", "digits", "--out", out, "--epochs", "1", "--steps-per-epoch", "2",
-                   "--latent-dim", "8", "--verbose", "0") == 0
+    assert (
+        run_cli(
+            "train",
+            "dcgan",
+            "--dataset",
+            "digits",
+            "--out",
+            out,
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "2",
+            "--latent-dim",
+            "8",
+            "--verbose",
+            "0",
+        )
+        == 0
+    )
     batches = []
     original = metrics.evaluate_generator
 

@@ -20,7 +20,9 @@ def generator(shape, output_channels, name):
 
 
 def discriminator(shape, name):
-    return patchgan_discriminator(shape, n_layers=1, base_filters=4, normalization="instance", conditional=False, name=name)
+    return patchgan_discriminator(
+        shape, n_layers=1, base_filters=4, normalization="instance", conditional=False, name=name
+    )
 
 
 def tiny_cycle_gan(channels_a=1, channels_b=1, schedule=False, optimizer="adam", compile_kwargs=None, **kwargs):
@@ -42,7 +44,11 @@ def tiny_cycle_gan(channels_a=1, channels_b=1, schedule=False, optimizer="adam",
             return keras.optimizers.Adam(rate, beta_1=0.5)
 
         # No XLA: compiling is slower than these few steps (the pool is tested under XLA below).
-        model.compile(d_optimizer=make_optimizer(), g_optimizer=make_optimizer(), **{"jit_compile": False, **(compile_kwargs or {})})
+        model.compile(
+            d_optimizer=make_optimizer(),
+            g_optimizer=make_optimizer(),
+            **{"jit_compile": False, **(compile_kwargs or {})},
+        )
         return model
 
     return build
@@ -148,11 +154,15 @@ def test_losses_are_the_references():
     fake = tf.constant([[0.1, -0.5], [0.7, 0.2]])
     # GANLoss("lsgan"): MSE; the D loss is halved.
     mse = lambda x, t: float(tf.reduce_mean(tf.square(x - t)))  # noqa: E731
-    np.testing.assert_allclose(float(model.discriminator_loss(real, fake)), 0.5 * (mse(real, 1) + mse(fake, 0)), rtol=1e-6)
+    np.testing.assert_allclose(
+        float(model.discriminator_loss(real, fake)), 0.5 * (mse(real, 1) + mse(fake, 0)), rtol=1e-6
+    )
     np.testing.assert_allclose(float(model.generator_loss(fake)), mse(fake, 1), rtol=1e-6)
     bce = tiny_cycle_gan(loss="non_saturating")()
     softplus = lambda x: float(tf.reduce_mean(tf.nn.softplus(x)))  # noqa: E731
-    np.testing.assert_allclose(float(bce.discriminator_loss(real, fake)), 0.5 * (softplus(-real) + softplus(fake)), rtol=1e-6)
+    np.testing.assert_allclose(
+        float(bce.discriminator_loss(real, fake)), 0.5 * (softplus(-real) + softplus(fake)), rtol=1e-6
+    )
     np.testing.assert_allclose(float(bce.generator_loss(fake)), softplus(-fake), rtol=1e-6)
 
 
@@ -252,15 +262,25 @@ def test_channel_mismatches_are_named_before_training():
     )
     g13 = resnet_generator((SIZE, SIZE, 1), 1, base_filters=4, output_channels=3)
     harness.assert_clear_error(
-        lambda: CycleGAN(g13, g13, patchgan_discriminator((SIZE, SIZE, 1), n_layers=2, base_filters=4, conditional=False),
-                         patchgan_discriminator((SIZE, SIZE, 3), n_layers=2, base_filters=4, conditional=False), identity_weight=0.0),
-        "generator_ba (F) input", "(32, 32, 1)", "(32, 32, 3)", error=ValueError,
+        lambda: CycleGAN(
+            g13,
+            g13,
+            patchgan_discriminator((SIZE, SIZE, 1), n_layers=2, base_filters=4, conditional=False),
+            patchgan_discriminator((SIZE, SIZE, 3), n_layers=2, base_filters=4, conditional=False),
+            identity_weight=0.0,
+        ),
+        "generator_ba (F) input",
+        "(32, 32, 1)",
+        "(32, 32, 3)",
+        error=ValueError,
     )
     model = tiny_cycle_gan()()
     before = harness.weights_of(model)
     harness.assert_clear_error(
         lambda: model.fit(unpaired_data(1, 3), epochs=1, verbose=0),
-        "Domain B images have shape (32, 32, 3)", "takes images of shape (32, 32, 1)", error=ValueError,
+        "Domain B images have shape (32, 32, 3)",
+        "takes images of shape (32, 32, 1)",
+        error=ValueError,
     )
     single = tf.data.Dataset.from_tensor_slices(A).batch(1)
     harness.assert_clear_error(lambda: model.fit(single, epochs=1, verbose=0), "(image_a, image_b)", error=ValueError)

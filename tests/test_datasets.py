@@ -53,11 +53,17 @@ def test_folder_of_images(tmp_path):
         for i in range(3):
             pixels = rng.integers(0, 256, (20, 20, 3), dtype=np.uint8)
             tf.io.write_file(str(tmp_path / cls / f"{i}.png"), tf.io.encode_png(pixels))
-    images, labels = next(iter(datasets.load(str(tmp_path), batch_size=6, image_size=16, with_labels=True, shuffle=False)))
+    images, labels = next(
+        iter(datasets.load(str(tmp_path), batch_size=6, image_size=16, with_labels=True, shuffle=False))
+    )
     assert images.shape == (6, 16, 16, 3)
     assert sorted(labels.numpy().tolist()) == [0, 0, 0, 1, 1, 1]
-    harness.assert_clear_error(lambda: datasets.load(str(tmp_path / "cats"), batch_size=10), "3 examples", "batch_size=10", error=ValueError)
-    harness.assert_clear_error(lambda: datasets.load(str(tmp_path / "missing"), batch_size=2), "missing", error=FileNotFoundError)
+    harness.assert_clear_error(
+        lambda: datasets.load(str(tmp_path / "cats"), batch_size=10), "3 examples", "batch_size=10", error=ValueError
+    )
+    harness.assert_clear_error(
+        lambda: datasets.load(str(tmp_path / "missing"), batch_size=2), "missing", error=FileNotFoundError
+    )
 
 
 def test_tfds_mock_mnist():
@@ -73,11 +79,15 @@ def test_tfds_offline_error_names_the_offline_sets(monkeypatch):
         raise ConnectionError("Name or service not known")
 
     monkeypatch.setattr(tfds, "load", offline)
-    e = harness.assert_clear_error(lambda: datasets.load("mnist", batch_size=8), "needs the network", "digits", error=RuntimeError)
+    e = harness.assert_clear_error(
+        lambda: datasets.load("mnist", batch_size=8), "needs the network", "digits", error=RuntimeError
+    )
     assert "ring8" in str(e) and "folder" in str(e)
 
 
 def test_unknown_dataset():
-    harness.assert_clear_error(lambda: datasets.load("no_such_dataset_xyz", batch_size=8), "no_such_dataset_xyz", "digits", error=ValueError)
+    harness.assert_clear_error(
+        lambda: datasets.load("no_such_dataset_xyz", batch_size=8), "no_such_dataset_xyz", "digits", error=ValueError
+    )
     harness.assert_clear_error(lambda: datasets.load("digits", batch_size=0), "batch_size", error=ValueError)
     harness.assert_clear_error(lambda: datasets.digits("valid"), "valid", error=ValueError)

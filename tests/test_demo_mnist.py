@@ -36,8 +36,16 @@ def test_demo_one_epoch_writes_samples_fd_curve_and_export(tmp_path, monkeypatch
 def test_plot_history_refuses_an_empty_figure(tmp_path):
     from tests import harness
 
-    harness.assert_clear_error(lambda: plotting.plot_history({"mnist_fd": [3.0]}, str(tmp_path / "x.png")),
-                               "Nothing to plot", "mnist_fd", error=ValueError)
-    harness.assert_clear_error(lambda: plotting.plot_history({"g_loss": [1.0]}, str(tmp_path / "x.png"), keys=["fd"]),
-                               "fd", "g_loss", error=ValueError)
+    harness.assert_clear_error(
+        lambda: plotting.plot_history({"mnist_fd": [3.0]}, str(tmp_path / "x.png")),
+        "Nothing to plot",
+        "mnist_fd",
+        error=ValueError,
+    )
+    harness.assert_clear_error(
+        lambda: plotting.plot_history({"g_loss": [1.0]}, str(tmp_path / "x.png"), keys=["fd"]),
+        "fd",
+        "g_loss",
+        error=ValueError,
+    )
     assert plotting.plot_history({"mnist_fd": [3.0, 2.0]}, str(tmp_path / "fd.png"), keys=["mnist_fd"], ylabel="FD")

@@ -77,7 +77,9 @@ def dcgan(synchronized=True, **kwargs):
 
 
 def test_get_strategy_names_and_errors(monkeypatch):
-    harness.assert_clear_error(lambda: distribute.get_strategy("horovod"), "'horovod'", *distribute.STRATEGIES, error=ValueError)
+    harness.assert_clear_error(
+        lambda: distribute.get_strategy("horovod"), "'horovod'", *distribute.STRATEGIES, error=ValueError
+    )
     monkeypatch.delenv("TF_CONFIG", raising=False)
     monkeypatch.delenv("SLURM_PROCID", raising=False)
     harness.assert_clear_error(lambda: distribute.get_strategy("multi_worker"), "TF_CONFIG", "SLURM", error=ValueError)
@@ -96,7 +98,9 @@ def test_configure_sets_precision_and_compile_options():
     assert compile_kwargs == {"jit_compile": True} and strategy.num_replicas_in_sync == 1
     assert distribute.configure(precision=None)[1] == {}
     assert keras.mixed_precision.global_policy().name == "float32"
-    harness.assert_clear_error(lambda: distribute.set_precision("float16"), "'float16'", "mixed_float16", error=ValueError)
+    harness.assert_clear_error(
+        lambda: distribute.set_precision("float16"), "'float16'", "mixed_float16", error=ValueError
+    )
     harness.assert_clear_error(lambda: distribute.configure(jit_compile="yes"), "jit_compile", error=ValueError)
 
 
@@ -109,7 +113,9 @@ def test_shard_policy(tmp_path):
     assert distribute.shard_policy(chosen) == "file"
     # "auto" (what fit applies under a multi-worker strategy) keeps a policy the user chose.
     assert distribute.shard_policy(distribute.with_shard_policy(chosen, "auto")) == "file"
-    harness.assert_clear_error(lambda: distribute.with_shard_policy(in_memory, "rows"), "'rows'", "data", error=ValueError)
+    harness.assert_clear_error(
+        lambda: distribute.with_shard_policy(in_memory, "rows"), "'rows'", "data", error=ValueError
+    )
 
 
 def test_xla_step_trains():
@@ -295,7 +301,9 @@ def test_strategy_trained_model_saves_reloads_and_resumes(tmp_path):
     strategy = harness.two_replica_strategy()
     z = np.random.default_rng(1).normal(size=(5, LATENT)).astype("float32")
     with strategy.scope():
-        loaded = harness.run_save_load_test(mlp(ema_decay=0.5), mixture_data(), tmp_path, lambda m: m.generate(latent=z))
+        loaded = harness.run_save_load_test(
+            mlp(ema_decay=0.5), mixture_data(), tmp_path, lambda m: m.generate(latent=z)
+        )
     assert loaded.distribute_strategy is strategy
     # The file also loads and trains on one device.
     single = keras.models.load_model(tmp_path / "model.keras")
@@ -323,7 +331,11 @@ def test_multi_worker_fit_matches_mirrored(tmp_path):
     workers = [
         subprocess.Popen(
             [sys.executable, "-m", "tests._multiworker_worker", str(i), ports, str(out)],
-            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         for i, out in enumerate(outs)
     ]
@@ -371,7 +383,11 @@ def conditional_gan():
         conditional.conditional_discriminator(
             SHAPE, K, conditioning="projection", base_filters=4, synchronized_batch_norm=True
         ),
-        latent_dim=LATENT, num_classes=K, seed=3, label_flip_rate=0.2, ema_decay=0.5,
+        latent_dim=LATENT,
+        num_classes=K,
+        seed=3,
+        label_flip_rate=0.2,
+        ema_decay=0.5,
     )
     model.compile(sgd(), sgd())
     return model
@@ -384,7 +400,9 @@ def acgan():
     model = ACGAN(
         conditional.conditional_generator(LATENT, K, SHAPE, base_filters=4, synchronized_batch_norm=True),
         conditional.acgan_discriminator(SHAPE, K, base_filters=4, dropout=0.0, synchronized_batch_norm=True),
-        latent_dim=LATENT, num_classes=K, seed=3,
+        latent_dim=LATENT,
+        num_classes=K,
+        seed=3,
     )
     model.compile(sgd(), sgd())
     return model
@@ -397,7 +415,9 @@ def semi_supervised_gan():
     model = SemiSupervisedGAN(
         networks.dcgan_generator(LATENT, SHAPE, base_filters=4, synchronized_batch_norm=True),
         conditional.semi_supervised_discriminator(SHAPE, K, base_filters=4, dropout=0.0, input_dropout=0.0),
-        latent_dim=LATENT, num_classes=K, seed=3,
+        latent_dim=LATENT,
+        num_classes=K,
+        seed=3,
     )
     model.compile(sgd(), sgd())
     return model
@@ -439,7 +459,9 @@ def seqgan():
     model = SeqGAN(
         lstm_generator(12, 8, 8, 5),
         text_cnn_discriminator(12, 5, embedding_dim=8, filter_widths=(1, 2), filter_counts=(4, 4), dropout=0.0),
-        seq_len=5, rollouts=2, seed=3,
+        seq_len=5,
+        rollouts=2,
+        seed=3,
     )
     model.compile(sgd(), sgd())
     return model

@@ -122,7 +122,9 @@ def test_label_flips_swap_whole_examples():
     model.build_optimizers()
     real = np.zeros((400, 2), "float32")
     fake = np.ones((400, 2), "float32")
-    real_in, fake_in = model.discriminator_inputs(tf.constant(real), tf.constant(fake), model.random_streams("discriminator"))
+    real_in, fake_in = model.discriminator_inputs(
+        tf.constant(real), tf.constant(fake), model.random_streams("discriminator")
+    )
     swapped = np.all(np.asarray(real_in) == 1.0, axis=1)
     assert 100 < swapped.sum() < 220, f"{swapped.sum()} of 400 flipped at rate 0.4"
     np.testing.assert_array_equal(np.asarray(fake_in)[swapped], 0.0)
@@ -236,7 +238,9 @@ def test_wgan_gp_finds_batch_norm_inside_a_custom_layer():
     inputs = keras.Input((2,))
     critic = keras.Model(inputs, keras.layers.Dense(1)(Block()(inputs)))
     harness.assert_clear_error(
-        lambda: keras_gans.WGANGP(networks.mlp_generator(LATENT, 2), critic, LATENT), "BatchNormalization", error=ValueError
+        lambda: keras_gans.WGANGP(networks.mlp_generator(LATENT, 2), critic, LATENT),
+        "BatchNormalization",
+        error=ValueError,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

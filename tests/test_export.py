@@ -96,20 +96,26 @@ def test_conditional_translation_and_sequence_export_parity(tmp_path):
     cgan = ConditionalGAN(
         conditional.conditional_generator(LATENT, 3, (16, 16, 1), base_filters=8),
         conditional.conditional_discriminator((16, 16, 1), 3, base_filters=8),
-        latent_dim=LATENT, num_classes=3, seed=3,
+        latent_dim=LATENT,
+        num_classes=3,
+        seed=3,
     )
 
     edges, digits = (a[:8] for a in digits_pairs("train"))
     pix2pix = Pix2Pix(
         unet_generator((32, 32, 1), depth=3, base_filters=4),
-        patchgan_discriminator((32, 32, 1), n_layers=1, base_filters=4), seed=3,
+        patchgan_discriminator((32, 32, 1), n_layers=1, base_filters=4),
+        seed=3,
     )
 
     vocabulary, length = 8, 6
     seqgan = SeqGAN(
         text.lstm_generator(vocabulary, 8, 8, length),
         text.text_cnn_discriminator(vocabulary, length, embedding_dim=8, filter_widths=(2,), filter_counts=(4,)),
-        seq_len=length, rollouts=2, discriminator_steps=1, seed=3,
+        seq_len=length,
+        rollouts=2,
+        discriminator_steps=1,
+        seed=3,
     )
 
     labels_in = np.array([0, 1, 2, 1, 0], "int32")
@@ -127,19 +133,26 @@ def test_conditional_translation_and_sequence_export_parity(tmp_path):
     assert kinds == {"conditional_gan": "conditional", "pix2pix": "image_to_image", "seqgan": "sequence"}
     np.testing.assert_allclose(
         export.load_exported(tmp_path / "conditional_gan" / "export").run({"latent": Z, "labels": labels_in})["images"],
-        cgan.generate(latent=Z, labels=labels_in), atol=1e-5,
+        cgan.generate(latent=Z, labels=labels_in),
+        atol=1e-5,
     )
-    assert results["conditional_gan"]["manifest"]["signatures"]["serving_default"]["inputs"]["labels"]["range"] == [0, 2]
+    assert results["conditional_gan"]["manifest"]["signatures"]["serving_default"]["inputs"]["labels"]["range"] == [
+        0,
+        2,
+    ]
     np.testing.assert_allclose(
         export.load_exported(tmp_path / "pix2pix" / "export").run({"source": edges[:4]})["images"],
-        pix2pix.translate(edges[:4]), atol=1e-5,
+        pix2pix.translate(edges[:4]),
+        atol=1e-5,
     )
     for name in results:
         assert not any(a["select_tf_ops"] for a in results[name]["manifest"]["artifacts"]["tflite"].values()), name
     served = export.load_exported(tmp_path / "seqgan" / "export" / "model_float32.tflite")
     sampled = served.generate(64, seed=7, temperature=0.8)
     assert sampled.shape == (64, length) and sampled.min() >= 0 and sampled.max() < vocabulary
-    np.testing.assert_array_equal(sampled, export.load_exported(tmp_path / "seqgan" / "export").generate(64, seed=7, temperature=0.8))
+    np.testing.assert_array_equal(
+        sampled, export.load_exported(tmp_path / "seqgan" / "export").generate(64, seed=7, temperature=0.8)
+    )
 
 
 def test_cycle_gan_export_parity_both_directions(tmp_path):
@@ -151,13 +164,20 @@ def test_cycle_gan_export_parity_both_directions(tmp_path):
         pytest.skip("CycleGAN does not define serving_signatures() yet (a2b/b2a translation_signatures)")
 
     def generator(channels_in, channels_out, name):
-        return resnet_generator((16, 16, channels_in), 1, base_filters=4, num_downsamplings=1, output_channels=channels_out, name=name)
+        return resnet_generator(
+            (16, 16, channels_in), 1, base_filters=4, num_downsamplings=1, output_channels=channels_out, name=name
+        )
 
     def discriminator(channels, name):
         return patchgan_discriminator((16, 16, channels), n_layers=1, base_filters=4, conditional=False, name=name)
 
     model = CycleGAN(
-        generator(1, 3, "g_ab"), generator(3, 1, "g_ba"), discriminator(1, "d_a"), discriminator(3, "d_b"), identity_weight=0.0, pool_size=2,
+        generator(1, 3, "g_ab"),
+        generator(3, 1, "g_ba"),
+        discriminator(1, "d_a"),
+        discriminator(3, "d_b"),
+        identity_weight=0.0,
+        pool_size=2,
     )
     rng = np.random.default_rng(0)
     a = {"source": rng.uniform(-1, 1, (2, 16, 16, 1)).astype("float32")}
@@ -169,7 +189,9 @@ def test_cycle_gan_export_parity_both_directions(tmp_path):
     assert signatures["b2a"]["inputs"]["source"]["shape"] == [None, 16, 16, 3]
     assert signatures["b2a"]["outputs"]["images"]["shape"] == [None, 16, 16, 1]
     served = export.load_exported(tmp_path / "CycleGAN" / "export")
-    np.testing.assert_allclose(served.run(b, signature="b2a")["images"], model.translate(b["source"], "b_to_a"), atol=1e-5)
+    np.testing.assert_allclose(
+        served.run(b, signature="b2a")["images"], model.translate(b["source"], "b_to_a"), atol=1e-5
+    )
 
 
 def test_acgan_and_semi_supervised_gan_signatures():
@@ -181,18 +203,27 @@ def test_acgan_and_semi_supervised_gan_signatures():
     acgan = ACGAN(
         conditional.conditional_generator(LATENT, 3, (16, 16, 1), base_filters=8),
         conditional.acgan_discriminator((16, 16, 1), 3, base_filters=8),
-        latent_dim=LATENT, num_classes=3,
+        latent_dim=LATENT,
+        num_classes=3,
     )
     ssgan = SemiSupervisedGAN(
         networks.dcgan_generator(LATENT, (16, 16, 1), base_filters=8),
         conditional.semi_supervised_discriminator((16, 16, 1), 3, base_filters=8),
-        latent_dim=LATENT, num_classes=3,
+        latent_dim=LATENT,
+        num_classes=3,
     )
     y = np.array([0, 1, 2, 1, 0], "int32")
-    assert acgan.serving_description() == {"kind": "conditional", "latent_dim": LATENT, "latent_distribution": "normal", "num_classes": 3}
+    assert acgan.serving_description() == {
+        "kind": "conditional",
+        "latent_dim": LATENT,
+        "latent_distribution": "normal",
+        "num_classes": 3,
+    }
     fn, specs = acgan.serving_signatures()["serving_default"]
     assert [s.name for s in specs] == ["latent", "labels"]
-    np.testing.assert_allclose(fn(tf.constant(Z), tf.constant(y))["images"].numpy(), acgan.generate(latent=Z, labels=y), atol=1e-6)
+    np.testing.assert_allclose(
+        fn(tf.constant(Z), tf.constant(y))["images"].numpy(), acgan.generate(latent=Z, labels=y), atol=1e-6
+    )
     assert ssgan.serving_description()["kind"] == "latent"
     fn, specs = ssgan.serving_signatures()["uint8"]
     assert [s.name for s in specs] == ["latent"] and fn(tf.constant(Z))["images"].dtype == tf.uint8
@@ -258,11 +289,14 @@ def test_manifest_contents(trained_dcgan, tmp_path):
     assert default["inputs"]["latent"]["shape"] == [None, LATENT]
     assert default["outputs"]["images"]["range"] == [-1.0, 1.0]
     assert manifest["signatures"]["uint8"]["outputs"]["images"] == {
-        **manifest["signatures"]["uint8"]["outputs"]["images"], "dtype": "uint8", "range": [0, 255]
+        **manifest["signatures"]["uint8"]["outputs"]["images"],
+        "dtype": "uint8",
+        "range": [0, 255],
     }
     assert "tflite" not in manifest["artifacts"]
     assert export.artifact_paths(tmp_path) == {
-        "manifest": str(tmp_path / "manifest.json"), "saved_model": str(tmp_path / "saved_model" / "1")
+        "manifest": str(tmp_path / "manifest.json"),
+        "saved_model": str(tmp_path / "saved_model" / "1"),
     }
     assert os.path.isfile(tmp_path / "saved_model" / "1" / "saved_model.pb")
 
@@ -292,7 +326,10 @@ def test_wrong_latent_size_at_serving_time(trained_dcgan, tmp_path):
         served = export.load_exported(tmp_path, backend=backend)
         harness.assert_clear_error(
             lambda: served.run({"latent": np.zeros((2, LATENT + 1), "float32")}),
-            "'latent'", "(batch, 4)", "(2, 5)", error=ValueError,
+            "'latent'",
+            "(batch, 4)",
+            "(2, 5)",
+            error=ValueError,
         )
         harness.assert_clear_error(lambda: served.run({"z": Z}), "['latent']", "'z'", error=ValueError)
         harness.assert_clear_error(lambda: served.run({"latent": Z.astype(bool)}), "float32", error=ValueError)
@@ -308,7 +345,9 @@ def test_untrained_model_is_refused_unless_allowed(tmp_path):
         lambda: export.export_generator(model, tmp_path), "never trained", "allow_untrained=True", error=ValueError
     )
     uncompiled = keras_gans.GAN(networks.mlp_generator(LATENT, 2), networks.mlp_discriminator(2), LATENT)
-    harness.assert_clear_error(lambda: export.export_generator(uncompiled, tmp_path), "not even compiled", error=ValueError)
+    harness.assert_clear_error(
+        lambda: export.export_generator(uncompiled, tmp_path), "not even compiled", error=ValueError
+    )
     manifest = export.export_generator(model, tmp_path, formats=["saved_model"], allow_untrained=True)
     assert manifest["training"]["steps"] == 0
 
@@ -325,7 +364,9 @@ def test_unbuilt_network_is_refused(tmp_path):
     model = keras_gans.GAN(Generator(), networks.mlp_discriminator(2), LATENT)
     harness.assert_clear_error(
         lambda: export.export_generator(model, tmp_path, allow_untrained=True),
-        "['generator']", "never built", error=ValueError,
+        "['generator']",
+        "never built",
+        error=ValueError,
     )
 
 
@@ -357,17 +398,25 @@ def test_static_batch_tflite_matches_and_is_benchmarked(trained_dcgan, tmp_path)
         entry = static[str(batch)]
         assert entry["batch"] == batch and entry["path"] == f"static/model_float32_batch{batch}.tflite"
         served = export.load_exported(paths[f"tflite_float32_batch{batch}"])
-        assert served.kind == "latent" and served.signatures["serving_default"]["inputs"]["latent"][0] == (batch, LATENT)
+        assert served.kind == "latent" and served.signatures["serving_default"]["inputs"]["latent"][0] == (
+            batch,
+            LATENT,
+        )
         np.testing.assert_allclose(served.run({"latent": Z[:batch]})["images"], reference[:batch], atol=1e-4)
         # generate() feeds the static batch, padding the last one: 7 = 3 + 3 + 1.
-        np.testing.assert_allclose(served.generate(7, seed=0), export.load_exported(tmp_path).generate(7, seed=0), atol=1e-4)
+        np.testing.assert_allclose(
+            served.generate(7, seed=0), export.load_exported(tmp_path).generate(7, seed=0), atol=1e-4
+        )
         timing = entry["benchmark"]
         assert timing["threads"] >= 1 and timing["delegate_partitions"] >= 1
         assert [r["batch"] for r in timing["by_batch"]] == [batch]
         assert all(r["latency_ms"] > 0 and r["images_per_second"] > 0 and r["runs"] >= 3 for r in timing["by_batch"])
     harness.assert_clear_error(
         lambda: export.load_exported(paths["tflite_float32_batch3"]).run({"latent": Z}),
-        "'latent'", "(3, 4)", "(5, 4)", error=ValueError,
+        "'latent'",
+        "(3, 4)",
+        "(5, 4)",
+        error=ValueError,
     )
     for name in ("saved_model",):
         assert [r["batch"] for r in manifest["artifacts"][name]["benchmark"]["by_batch"]] == [1, 3]
@@ -380,8 +429,12 @@ def test_static_batch_sizes_are_checked_and_optional(trained_dcgan, tmp_path):
     for bad in (0, (1, -2), (1.5,), ("1",)):
         harness.assert_clear_error(
             lambda: export.export_generator(trained_dcgan, tmp_path, static_batch_sizes=bad),
-            "static_batch_sizes", "positive integers", error=ValueError,
+            "static_batch_sizes",
+            "positive integers",
+            error=ValueError,
         )
-    manifest = export.export_generator(trained_dcgan, tmp_path, quantize="float32", static_batch_sizes=None, benchmark=False)
+    manifest = export.export_generator(
+        trained_dcgan, tmp_path, quantize="float32", static_batch_sizes=None, benchmark=False
+    )
     assert "tflite_static" not in manifest["artifacts"] and not os.path.exists(tmp_path / "static")
     assert "benchmark" not in manifest["artifacts"]["tflite"]["float32"]

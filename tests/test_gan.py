@@ -162,7 +162,9 @@ def test_shape_mismatch_is_named_before_training():
     model = dcgan()()
     wrong = tf.data.Dataset.from_tensor_slices(np.zeros((16, 32, 32, 3), "float32")).batch(8)
     before = harness.weights_of(model)
-    harness.assert_clear_error(lambda: model.fit(wrong, epochs=1, verbose=0), "(32, 32, 3)", "(16, 16, 1)", error=ValueError)
+    harness.assert_clear_error(
+        lambda: model.fit(wrong, epochs=1, verbose=0), "(32, 32, 3)", "(16, 16, 1)", error=ValueError
+    )
     for a, b in zip(before, harness.weights_of(model)):
         np.testing.assert_array_equal(a, b)
     harness.assert_clear_error(
@@ -172,7 +174,9 @@ def test_shape_mismatch_is_named_before_training():
 
 def test_wrong_latent_size_is_named():
     model = mlp_gan()()
-    harness.assert_clear_error(lambda: model.generate(latent=np.zeros((2, 7))), f"(num_samples, {LATENT})", "(2, 7)", error=ValueError)
+    harness.assert_clear_error(
+        lambda: model.generate(latent=np.zeros((2, 7))), f"(num_samples, {LATENT})", "(2, 7)", error=ValueError
+    )
     harness.assert_clear_error(
         lambda: keras_gans.GAN(networks.mlp_generator(3, 2), networks.mlp_discriminator(2), latent_dim=5),
         "latent_dim=5",

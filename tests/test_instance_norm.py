@@ -28,7 +28,9 @@ def test_outputs_and_gradients_equal_group_normalization(batch, affine):
     np.testing.assert_allclose(got, want, atol=1e-5)
     np.testing.assert_allclose(tape.gradient(loss_got, x), tape.gradient(loss_want, x), atol=1e-5)
     if affine:
-        for g, w in zip(tape.gradient(loss_got, fused.trainable_variables), tape.gradient(loss_want, reference.trainable_variables)):
+        for g, w in zip(
+            tape.gradient(loss_got, fused.trainable_variables), tape.gradient(loss_want, reference.trainable_variables)
+        ):
             np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
 
 
@@ -40,4 +42,9 @@ def test_config_round_trip_in_a_model_and_bad_rank(tmp_path):
     x = np.random.default_rng(1).normal(size=(2, 8, 8, 2)).astype("float32")
     np.testing.assert_allclose(loaded(x), model(x), atol=1e-6)
     assert loaded.get_layer("norm").get_config()["epsilon"] == 1e-5
-    harness.assert_clear_error(lambda: InstanceNormalization()(tf.zeros([2, 3])), "(batch, height, width, channels)", "(2, 3)", error=ValueError)
+    harness.assert_clear_error(
+        lambda: InstanceNormalization()(tf.zeros([2, 3])),
+        "(batch, height, width, channels)",
+        "(2, 3)",
+        error=ValueError,
+    )

@@ -63,9 +63,9 @@ def test_least_squares_options():
 def test_one_sided_label_smoothing_moves_only_the_real_target():
     alpha = 0.1
     g = losses.get("non_saturating", label_smoothing=alpha)
-    expected = mean(
-        [-(1 - alpha) * math.log(d) - alpha * math.log(1 - d) for d in D_REAL]
-    ) - mean([math.log(1 - d) for d in D_FAKE])
+    expected = mean([-(1 - alpha) * math.log(d) - alpha * math.log(1 - d) for d in D_REAL]) - mean(
+        [math.log(1 - d) for d in D_FAKE]
+    )
     assert float(g.discriminator_loss(REAL, FAKE)) == pytest.approx(expected, rel=1e-5)
 
 

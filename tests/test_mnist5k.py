@@ -87,5 +87,9 @@ def test_zoo_trains_on_mnist5k_at_28x28():
     images = next(iter(zoo.load_data("dcgan", None, batch_size=8)))
     assert images.shape == (8, 28, 28, 1)
     batch = next(iter(zoo.load_data("ssgan", "mnist5k", batch_size=8)))
-    assert any(getattr(t, "shape", None) is not None and tuple(t.shape[1:]) == (28, 28, 1) for t in tf.nest.flatten(batch))
-    harness.assert_clear_error(lambda: zoo.load_data("ssgan", "ring8", batch_size=8), "mnist5k", "ring8", error=ValueError)
+    assert any(
+        getattr(t, "shape", None) is not None and tuple(t.shape[1:]) == (28, 28, 1) for t in tf.nest.flatten(batch)
+    )
+    harness.assert_clear_error(
+        lambda: zoo.load_data("ssgan", "ring8", batch_size=8), "mnist5k", "ring8", error=ValueError
+    )

@@ -88,4 +88,9 @@ def test_protocol_and_errors(classifier):
     text = mnist.mnist_protocol(classifier, 1000)
     assert "Not comparable with TF-GAN" in text and "test accuracy 0." in text
     assert metrics.mnist_frechet_distance is mnist.mnist_frechet_distance
-    harness.assert_clear_error(lambda: mnist.mnist_score(np.zeros((4, 16, 16, 1)), classifier), "(n, 28, 28, 1)", "(4, 16, 16, 1)", error=ValueError)
+    harness.assert_clear_error(
+        lambda: mnist.mnist_score(np.zeros((4, 16, 16, 1)), classifier),
+        "(n, 28, 28, 1)",
+        "(4, 16, 16, 1)",
+        error=ValueError,
+    )

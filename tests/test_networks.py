@@ -62,7 +62,9 @@ def test_bad_shapes():
     harness.assert_clear_error(lambda: networks.dcgan_generator(8, (48, 48, 3)), "48", error=ValueError)
     harness.assert_clear_error(lambda: networks.dcgan_discriminator((32, 16, 3)), "(32, 16, 3)", error=ValueError)
     harness.assert_clear_error(lambda: networks.dcgan_generator(8, (32, 32, 2)), "1 or 3 channels", error=ValueError)
-    harness.assert_clear_error(lambda: networks.dcgan_discriminator((32, 32, 3), normalization="group"), "normalization", error=ValueError)
+    harness.assert_clear_error(
+        lambda: networks.dcgan_discriminator((32, 32, 3), normalization="group"), "normalization", error=ValueError
+    )
 
 
 def test_acgan_discriminator_dropout_is_the_papers():

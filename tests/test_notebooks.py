@@ -38,8 +38,9 @@ def test_each_source_has_its_colab_link_smoke_switch_and_install_cell():
         assert COLAB.format(name) in source, f"{name}.py does not link its own Colab page"
         assert COLAB.format(name) in readme, f"README.md has no Colab link to {name}"
         assert 'os.environ.get("KERAS_GANS_SMOKE") == "1"' in source, f"{name}.py has no smoke switch"
-        assert "if not SMOKE and importlib.util.find_spec(\"keras_gans\") is None:" in source, (
-            f"{name}.py: the install cell must skip itself in smoke mode")
+        assert 'if not SMOKE and importlib.util.find_spec("keras_gans") is None:' in source, (
+            f"{name}.py: the install cell must skip itself in smoke mode"
+        )
 
 
 def test_notebooks_match_their_sources():

@@ -82,7 +82,9 @@ def test_side_by_side_folder(tmp_path):
     a, _ = first(load_paired(str(tmp_path), batch_size=2, image_size=32, channels=1, split="train"))
     assert a.shape == (2, 32, 32, 1)
     write_png(str(tmp_path / "odd" / "0.png"), images[0, :, :31])
-    harness.assert_clear_error(lambda: load_paired(str(tmp_path / "odd"), batch_size=1), "even width", "16x31", error=ValueError)
+    harness.assert_clear_error(
+        lambda: load_paired(str(tmp_path / "odd"), batch_size=1), "even width", "16x31", error=ValueError
+    )
 
 
 def test_two_folders_of_matching_names(tmp_path):
@@ -97,9 +99,13 @@ def test_two_folders_of_matching_names(tmp_path):
     b2, _ = first(load_paired((str(tmp_path / "A"), str(tmp_path / "B")), batch_size=3, split="test", direction="BtoA"))
     np.testing.assert_array_equal(b, b2)
     write_png(str(tmp_path / "B" / "3.png"), b_images[0])
-    harness.assert_clear_error(lambda: load_paired(str(tmp_path), batch_size=1), "only in B: ['3.png']", error=ValueError)
+    harness.assert_clear_error(
+        lambda: load_paired(str(tmp_path), batch_size=1), "only in B: ['3.png']", error=ValueError
+    )
     write_png(str(tmp_path / "A" / "3.png"), a_images[0, :16])
-    harness.assert_clear_error(lambda: load_paired(str(tmp_path), batch_size=1), "'3.png'", "A is 16x32", "B is 32x32", error=ValueError)
+    harness.assert_clear_error(
+        lambda: load_paired(str(tmp_path), batch_size=1), "'3.png'", "A is 16x32", "B is 32x32", error=ValueError
+    )
 
 
 class TinyPairs(tfds.core.GeneratorBasedBuilder):
@@ -109,7 +115,10 @@ class TinyPairs(tfds.core.GeneratorBasedBuilder):
 
     def _info(self):
         image = tfds.features.Image(shape=(32, 32, 3))
-        return tfds.core.DatasetInfo(builder=self, features=tfds.features.FeaturesDict({"photo": image, "labels": image, "id": tfds.features.Text()}))
+        return tfds.core.DatasetInfo(
+            builder=self,
+            features=tfds.features.FeaturesDict({"photo": image, "labels": image, "id": tfds.features.Text()}),
+        )
 
     def _split_generators(self, dl_manager):
         return {"train": self._generate_examples()}
@@ -120,19 +129,31 @@ class TinyPairs(tfds.core.GeneratorBasedBuilder):
 
 def test_tfds_with_two_image_features():
     with tfds.testing.mock_data(num_examples=8):
-        a, b = first(load_paired("tiny_pairs", features=("photo", "labels"), batch_size=4, split="train", shuffle=False, jitter=False))
-        b2, a2 = first(load_paired("tiny_pairs", features=("labels", "photo"), batch_size=4, split="train", shuffle=False, jitter=False))
+        a, b = first(
+            load_paired(
+                "tiny_pairs", features=("photo", "labels"), batch_size=4, split="train", shuffle=False, jitter=False
+            )
+        )
+        b2, a2 = first(
+            load_paired(
+                "tiny_pairs", features=("labels", "photo"), batch_size=4, split="train", shuffle=False, jitter=False
+            )
+        )
         default = first(load_paired("tiny_pairs", batch_size=4, split="train", shuffle=False, jitter=False))
     assert a.shape == b.shape == (4, 32, 32, 3) and a.min() >= -1 and a.max() <= 1
     np.testing.assert_array_equal(a, a2)
     np.testing.assert_array_equal(b, b2)
     assert any(np.array_equal(default[0], x) for x in (a, b))
-    harness.assert_clear_error(lambda: load_paired("tiny_pairs", features=("photo", "id")), "two image features", "'id'", error=ValueError)
+    harness.assert_clear_error(
+        lambda: load_paired("tiny_pairs", features=("photo", "id")), "two image features", "'id'", error=ValueError
+    )
 
 
 def test_bad_input_is_named():
     x = np.zeros((4, 32, 32, 3), "float32")
-    harness.assert_clear_error(lambda: load_paired((x, x[:, :16, :16])), "same size", "(32, 32, 3)", "(16, 16, 3)", error=ValueError)
+    harness.assert_clear_error(
+        lambda: load_paired((x, x[:, :16, :16])), "same size", "(32, 32, 3)", "(16, 16, 3)", error=ValueError
+    )
     harness.assert_clear_error(lambda: load_paired((x, x), batch_size=8), "4 pairs", "batch_size=8", error=ValueError)
     harness.assert_clear_error(lambda: load_paired("./no/such/folder"), "./no/such/folder", error=FileNotFoundError)
     harness.assert_clear_error(lambda: load_paired("digits", channels=2), "channels", error=ValueError)

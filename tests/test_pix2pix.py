@@ -52,7 +52,11 @@ def walk_receptive_field(model):
 
 def test_patchgan_default_is_70x70():
     d = patchgan_discriminator((256, 256, 3))
-    kernels = [(l.get_config()["kernel_size"][0], l.get_config()["strides"][0]) for l in d.layers if isinstance(l, keras.layers.Conv2D)]
+    kernels = [
+        (l.get_config()["kernel_size"][0], l.get_config()["strides"][0])
+        for l in d.layers
+        if isinstance(l, keras.layers.Conv2D)
+    ]
     assert kernels == [(4, 2), (4, 2), (4, 2), (4, 1), (4, 1)]
     assert walk_receptive_field(d) == 70 == receptive_field(d)
     assert d.output_shape == (None, 30, 30, 1)
@@ -71,7 +75,9 @@ def test_patchgan_variants(n_layers, field, out):
 
 
 def test_patchgan_too_deep_for_the_image_is_named():
-    harness.assert_clear_error(lambda: patchgan_discriminator(SHAPE, n_layers=4), "n_layers=4", "32x32", "n_layers <= 3", error=ValueError)
+    harness.assert_clear_error(
+        lambda: patchgan_discriminator(SHAPE, n_layers=4), "n_layers=4", "32x32", "n_layers <= 3", error=ValueError
+    )
 
 
 def test_unet_skip_connections_carry_the_input():
@@ -101,7 +107,9 @@ def test_unet_shapes_and_dropout():
 
 
 def test_unet_bad_sizes_are_named():
-    harness.assert_clear_error(lambda: unet_generator((48, 48, 3), depth=5), "48x48", "multiples of 32", error=ValueError)
+    harness.assert_clear_error(
+        lambda: unet_generator((48, 48, 3), depth=5), "48x48", "multiples of 32", error=ValueError
+    )
     harness.assert_clear_error(lambda: unet_generator((16, 16, 3)), "32 to 512", "16x16", error=ValueError)
     harness.assert_clear_error(lambda: unet_generator((32, 32)), "(32, 32)", error=ValueError)
 
@@ -118,7 +126,10 @@ def test_trains():
 
 
 def test_ablation_weights():
-    for options, expected in (({"gan_weight": 0.0, "l1_weight": 10.0}, lambda l: 10.0 * l["g_l1"]), ({"l1_weight": 0.0}, lambda l: l["g_gan"])):
+    for options, expected in (
+        ({"gan_weight": 0.0, "l1_weight": 10.0}, lambda l: 10.0 * l["g_l1"]),
+        ({"l1_weight": 0.0}, lambda l: l["g_gan"]),
+    ):
         model = tiny(**options)()
         model.compile(run_eagerly=True)  # one eager step: no tracing
         logs = model.fit(pairs(), epochs=1, steps_per_epoch=1, verbose=0).history
@@ -199,12 +210,19 @@ def test_paper_test_protocol():
     scores = evaluate_pairs(no_dropout, tf.data.Dataset.from_tensor_slices((x, y)).batch(4))
     expected = np.mean(np.abs((y + 1) / 2 - np.clip((batch_stats + 1) / 2, 0, 1)))
     np.testing.assert_allclose(scores["l1"], expected, rtol=1e-5)
-    assert evaluate_pairs(no_dropout, tf.data.Dataset.from_tensor_slices((x, y)).batch(4), test_mode="inference")["l1"] != scores["l1"]
+    assert (
+        evaluate_pairs(no_dropout, tf.data.Dataset.from_tensor_slices((x, y)).batch(4), test_mode="inference")["l1"]
+        != scores["l1"]
+    )
 
     with_dropout = build_pix2pix(SHAPE, test_mode="paper", **kwargs)
     assert not np.allclose(with_dropout.translate(x), with_dropout.translate(x))  # z is sampled at test time
-    np.testing.assert_array_equal(with_dropout.translate(x, test_mode="inference"), with_dropout.translate(x, test_mode="inference"))
-    harness.assert_clear_error(lambda: build_pix2pix(SHAPE, test_mode="eval", **kwargs), "test_mode", "paper", error=ValueError)
+    np.testing.assert_array_equal(
+        with_dropout.translate(x, test_mode="inference"), with_dropout.translate(x, test_mode="inference")
+    )
+    harness.assert_clear_error(
+        lambda: build_pix2pix(SHAPE, test_mode="eval", **kwargs), "test_mode", "paper", error=ValueError
+    )
 
 
 def test_build_pix2pix_learning_rate_schedules():
@@ -238,11 +256,19 @@ def test_bad_pairs_are_named_before_training():
     before = harness.weights_of(model)
     small = np.zeros((16, 16, 16, 1), "float32")
     mismatched = tf.data.Dataset.from_tensor_slices((EDGES[:16], small)).batch(8)
-    harness.assert_clear_error(lambda: model.fit(mismatched, verbose=0), "same size", "(32, 32, 1)", "(16, 16, 1)", error=ValueError)
+    harness.assert_clear_error(
+        lambda: model.fit(mismatched, verbose=0), "same size", "(32, 32, 1)", "(16, 16, 1)", error=ValueError
+    )
     rgb = tf.data.Dataset.from_tensor_slices((np.zeros((16, 32, 32, 3), "float32"), DIGITS[:16])).batch(8)
-    harness.assert_clear_error(lambda: model.fit(rgb, verbose=0), "input images", "(32, 32, 3)", "(32, 32, 1)", error=ValueError)
-    harness.assert_clear_error(lambda: model.fit(DIGITS[:16], verbose=0), "(input_image, target_image) pairs", error=ValueError)
-    harness.assert_clear_error(lambda: model.fit(EDGES[:16], small, verbose=0), "same size", "(16, 16, 1)", error=ValueError)
+    harness.assert_clear_error(
+        lambda: model.fit(rgb, verbose=0), "input images", "(32, 32, 3)", "(32, 32, 1)", error=ValueError
+    )
+    harness.assert_clear_error(
+        lambda: model.fit(DIGITS[:16], verbose=0), "(input_image, target_image) pairs", error=ValueError
+    )
+    harness.assert_clear_error(
+        lambda: model.fit(EDGES[:16], small, verbose=0), "same size", "(16, 16, 1)", error=ValueError
+    )
     for a, b in zip(before, harness.weights_of(model)):
         np.testing.assert_array_equal(a, b)
 
@@ -250,13 +276,20 @@ def test_bad_pairs_are_named_before_training():
 def test_bad_networks_are_named():
     g = unet_generator(SHAPE, base_filters=4)
     harness.assert_clear_error(
-        lambda: Pix2Pix(g, patchgan_discriminator(SHAPE, base_filters=4, conditional=False)), "conditional=True", error=ValueError
+        lambda: Pix2Pix(g, patchgan_discriminator(SHAPE, base_filters=4, conditional=False)),
+        "conditional=True",
+        error=ValueError,
     )
     harness.assert_clear_error(
-        lambda: Pix2Pix(g, patchgan_discriminator((32, 32, 3), base_filters=4)), "(32, 32, 1)", "(32, 32, 3)", error=ValueError
+        lambda: Pix2Pix(g, patchgan_discriminator((32, 32, 3), base_filters=4)),
+        "(32, 32, 1)",
+        "(32, 32, 3)",
+        error=ValueError,
     )
     harness.assert_clear_error(lambda: model_with_bad_image(), "multiples of 32", "48x48", error=ValueError)
-    harness.assert_clear_error(lambda: tiny()().translate(np.zeros((2, 32, 32, 3))), "(32, 32, 1)", "(2, 32, 32, 3)", error=ValueError)
+    harness.assert_clear_error(
+        lambda: tiny()().translate(np.zeros((2, 32, 32, 3))), "(32, 32, 1)", "(2, 32, 32, 3)", error=ValueError
+    )
 
 
 def model_with_bad_image():

@@ -67,7 +67,9 @@ def test_each_player_lowers_its_own_loss_against_a_frozen_opponent():
 
     def losses(model):
         c_real, c_fake = model.discriminator(real), model.discriminator(model.generator(z))
-        return float(model.discriminator_loss(None, None, c_real, c_fake)[0]), float(model.generator_loss(None, None, c_real, c_fake)[0])
+        return float(model.discriminator_loss(None, None, c_real, c_fake)[0]), float(
+            model.generator_loss(None, None, c_real, c_fake)[0]
+        )
 
     for player in (0, 1):  # 0: D learns against a frozen G; 1: G against a frozen D
         model = ragan()()

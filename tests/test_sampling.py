@@ -39,7 +39,9 @@ def test_cache_follows_weights_and_does_not_keep_the_network_alive():
     for variable in generator.trainable_variables:  # training after a sample
         variable.assign(variable * 0.5)
     after = model.generate(latent=latent)
-    np.testing.assert_allclose(after, keras.ops.convert_to_numpy(generator(latent, training=False)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        after, keras.ops.convert_to_numpy(generator(latent, training=False)), rtol=1e-5, atol=1e-6
+    )
     assert not np.allclose(before, after)
     ref = weakref.ref(generator)
     del model, generator

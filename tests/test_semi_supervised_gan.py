@@ -60,7 +60,9 @@ def test_trains_with_the_game_and_r1():
 
 def test_save_load_resume(tmp_path):
     # Without dropout: Keras does not save Dropout's random state (see test_acgan).
-    loaded = harness.run_save_load_test(ssgan(dropout=0.0, classifier_ema_decay=0.9), data(), tmp_path, lambda m: m.generate(latent=Z))
+    loaded = harness.run_save_load_test(
+        ssgan(dropout=0.0, classifier_ema_decay=0.9), data(), tmp_path, lambda m: m.generate(latent=Z)
+    )
     x = arrays(4)[0]
     # The reloaded model's classifier is rebuilt on the reloaded discriminator.
     np.testing.assert_allclose(loaded.classifier(x), tf.nn.softmax(loaded.ema_discriminator(x)[0]), atol=1e-6)
@@ -147,7 +149,10 @@ def test_out_of_range_labels_stop_the_first_step():
     ds = tf.data.Dataset.from_tensor_slices(((images, labels + K), images)).batch(8)
     before = harness.weights_of(model)
     harness.assert_clear_error(
-        lambda: model.fit(ds, epochs=1, verbose=0), "labels must be class ids in [0, 3)", "from 3 to 5", error=ValueError
+        lambda: model.fit(ds, epochs=1, verbose=0),
+        "labels must be class ids in [0, 3)",
+        "from 3 to 5",
+        error=ValueError,
     )
     for a, b in zip(before, harness.weights_of(model)):
         np.testing.assert_array_equal(a, b)

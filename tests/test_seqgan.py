@@ -19,7 +19,9 @@ def tiny(**kwargs):
     def build():
         model = SeqGAN(
             lstm_generator(VOCAB, 8, 8, LENGTH),
-            text_cnn_discriminator(VOCAB, LENGTH, embedding_dim=8, filter_widths=(1, 2), filter_counts=(4, 4), dropout=0.0),
+            text_cnn_discriminator(
+                VOCAB, LENGTH, embedding_dim=8, filter_widths=(1, 2), filter_counts=(4, 4), dropout=0.0
+            ),
             seq_len=LENGTH,
             seed=3,
             **{"rollouts": 2, "discriminator_steps": 1, **kwargs},
@@ -170,7 +172,9 @@ def test_paper_discriminator_schedule():
     assert len(d_history["d_accuracy"]) == 3
     harness.assert_clear_error(
         lambda: tiny()().pretrain_discriminator(token_data(), samples=16),
-        "discriminator_batch_size", "64", error=ValueError,
+        "discriminator_batch_size",
+        "64",
+        error=ValueError,
     )
 
 
@@ -244,9 +248,13 @@ def test_token_ids_outside_the_vocabulary_are_named_before_training():
     model = tiny()()
     before = harness.weights_of(model)
     bad = np.full((32, LENGTH), VOCAB, "int32")
-    harness.assert_clear_error(lambda: model.fit(bad, epochs=1, verbose=0), f"[0, {VOCAB})", f"{VOCAB}", error=ValueError)
+    harness.assert_clear_error(
+        lambda: model.fit(bad, epochs=1, verbose=0), f"[0, {VOCAB})", f"{VOCAB}", error=ValueError
+    )
     dataset = tf.data.Dataset.from_tensor_slices(bad - VOCAB - 1).batch(16)
-    harness.assert_clear_error(lambda: model.pretrain_generator(dataset, verbose=0), f"[0, {VOCAB})", "-1", error=ValueError)
+    harness.assert_clear_error(
+        lambda: model.pretrain_generator(dataset, verbose=0), f"[0, {VOCAB})", "-1", error=ValueError
+    )
     for a, b in zip(before, harness.weights_of(model)):
         np.testing.assert_array_equal(a, b)
     # A bad batch later in a dataset stops at that batch, with the same message.
@@ -259,25 +267,44 @@ def test_wrong_length_or_dtype_is_named_before_training():
     model = tiny()()
     harness.assert_clear_error(
         lambda: model.fit(np.zeros((32, LENGTH + 2), "int32"), epochs=1, verbose=0),
-        f"(batch, {LENGTH})", f"{LENGTH + 2}", error=ValueError,
+        f"(batch, {LENGTH})",
+        f"{LENGTH + 2}",
+        error=ValueError,
     )
     harness.assert_clear_error(
-        lambda: model.fit(np.zeros((32, LENGTH), "float32"), epochs=1, verbose=0), "integer token ids", "float32", error=ValueError
+        lambda: model.fit(np.zeros((32, LENGTH), "float32"), epochs=1, verbose=0),
+        "integer token ids",
+        "float32",
+        error=ValueError,
     )
     harness.assert_clear_error(
-        lambda: SeqGAN(lstm_generator(VOCAB, 4, 4, LENGTH), text_cnn_discriminator(VOCAB, LENGTH + 1, filter_widths=(1,), filter_counts=(2,)), seq_len=LENGTH),
-        f"seq_len={LENGTH}", f"length {LENGTH + 1}", error=ValueError,
+        lambda: SeqGAN(
+            lstm_generator(VOCAB, 4, 4, LENGTH),
+            text_cnn_discriminator(VOCAB, LENGTH + 1, filter_widths=(1,), filter_counts=(2,)),
+            seq_len=LENGTH,
+        ),
+        f"seq_len={LENGTH}",
+        f"length {LENGTH + 1}",
+        error=ValueError,
     )
     harness.assert_clear_error(
-        lambda: SeqGAN(lstm_generator(VOCAB, 4, 4, LENGTH), text_cnn_discriminator(VOCAB, LENGTH), seq_len=LENGTH, rollout_update_rate=1.0),
-        "rollout_update_rate", error=ValueError,
+        lambda: SeqGAN(
+            lstm_generator(VOCAB, 4, 4, LENGTH),
+            text_cnn_discriminator(VOCAB, LENGTH),
+            seq_len=LENGTH,
+            rollout_update_rate=1.0,
+        ),
+        "rollout_update_rate",
+        error=ValueError,
     )
 
 
 @pytest.mark.slow
 def test_export_parity(tmp_path):
     """SavedModel and TFLite float32, served without keras_gans, sample the same tokens (~1 min)."""
-    result = harness.run_export_test(tiny()(), {"num_samples": 6, "temperature": 0.8, "seed": 3}, tmp_path, allow_untrained=True)
+    result = harness.run_export_test(
+        tiny()(), {"num_samples": 6, "temperature": 0.8, "seed": 3}, tmp_path, allow_untrained=True
+    )
     assert result["max_abs_diff"]["saved_model/serving_default/tokens"] == 0
     assert result["max_abs_diff"]["float32/serving_default/tokens"] == 0
 
@@ -287,7 +314,9 @@ def test_two_replicas_train_like_one_device():
     """MirroredStrategy over two CPU devices: the same weights as one device
     (the rollouts, samples and rewards of each replica are its rows of the
     global batch's). ~2 min: a subprocess with two logical devices."""
-    result = harness.run_distribution_test(tiny(generator_steps=1, discriminator_steps=1), token_data(n=32), steps=2, rtol=1e-4, atol=1e-5)
+    result = harness.run_distribution_test(
+        tiny(generator_steps=1, discriminator_steps=1), token_data(n=32), steps=2, rtol=1e-4, atol=1e-5
+    )
     if result is not None:  # in the two-device process
         one, two = result["one_device"], result["mirrored"]
         for a, b in zip(harness.weights_of(one.rollout_generator), harness.weights_of(two.rollout_generator)):

@@ -142,7 +142,9 @@ def test_the_discriminator_sees_one_kernel_within_an_update():
     model = sn_gan()
     model.fit(images(), epochs=1, verbose=0)
     x = next(iter(images()))
-    np.testing.assert_array_equal(np.asarray(model.discriminator(x, training=True)), np.asarray(model.discriminator(x, training=True)))
+    np.testing.assert_array_equal(
+        np.asarray(model.discriminator(x, training=True)), np.asarray(model.discriminator(x, training=True))
+    )
 
 
 def test_spectral_norm_gan_trains_saves_resumes_and_compiles_with_xla(tmp_path):
@@ -154,4 +156,6 @@ def test_spectral_norm_gan_trains_saves_resumes_and_compiles_with_xla(tmp_path):
 
 
 def test_unsupported_layer_is_named():
-    harness.assert_clear_error(lambda: SpectralNormalization(keras.layers.LayerNormalization()), "LayerNormalization", error=ValueError)
+    harness.assert_clear_error(
+        lambda: SpectralNormalization(keras.layers.LayerNormalization()), "LayerNormalization", error=ValueError
+    )

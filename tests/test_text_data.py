@@ -22,7 +22,12 @@ def small_oracle():
 def test_oracle_defaults_are_the_papers():
     defaults = {k: v.default for k, v in inspect.signature(text.oracle).parameters.items()}
     assert defaults == {
-        "vocab_size": 5000, "seq_len": 20, "embedding_dim": 32, "hidden_dim": 32, "num_sequences": 10_000, "seed": 88,
+        "vocab_size": 5000,
+        "seq_len": 20,
+        "embedding_dim": 32,
+        "hidden_dim": 32,
+        "num_sequences": 10_000,
+        "seed": 88,
     }
 
 
@@ -52,7 +57,9 @@ def test_nll_oracle(small_oracle):
     assert math.isclose(small_oracle.nll_oracle(samples), -total / samples.size, rel_tol=1e-5)
     uniform = np.random.default_rng(0).integers(0, 40, (300, 7))
     assert small_oracle.nll_oracle(small_oracle.sample(300, seed=1)) < small_oracle.nll_oracle(uniform) - 0.5
-    harness.assert_clear_error(lambda: small_oracle.nll_oracle(uniform[:, :5]), "(num_samples, 7)", "(300, 5)", error=ValueError)
+    harness.assert_clear_error(
+        lambda: small_oracle.nll_oracle(uniform[:, :5]), "(num_samples, 7)", "(300, 5)", error=ValueError
+    )
     harness.assert_clear_error(lambda: small_oracle.nll_oracle(uniform + 40), "[0, 40)", error=ValueError)
 
 
@@ -97,10 +104,16 @@ def test_char_level_cap_and_long_lines(tmp_path):
 
 
 def test_bad_text_files_are_named(tmp_path):
-    harness.assert_clear_error(lambda: text.text_file(write(tmp_path, "", "empty.txt")), "empty.txt", "empty", error=ValueError)
-    harness.assert_clear_error(lambda: text.text_file(write(tmp_path, " \n\n \t\n", "blank.txt")), "empty", error=ValueError)
+    harness.assert_clear_error(
+        lambda: text.text_file(write(tmp_path, "", "empty.txt")), "empty.txt", "empty", error=ValueError
+    )
+    harness.assert_clear_error(
+        lambda: text.text_file(write(tmp_path, " \n\n \t\n", "blank.txt")), "empty", error=ValueError
+    )
     harness.assert_clear_error(lambda: text.text_file(tmp_path / "missing.txt"), "missing.txt", error=FileNotFoundError)
-    harness.assert_clear_error(lambda: text.text_file(write(tmp_path, CORPUS), level="byte"), "'char' or 'word'", error=ValueError)
+    harness.assert_clear_error(
+        lambda: text.text_file(write(tmp_path, CORPUS), level="byte"), "'char' or 'word'", error=ValueError
+    )
     harness.assert_clear_error(lambda: text.text_file(write(tmp_path, CORPUS), seq_len=1), "seq_len", error=ValueError)
 
 

@@ -50,7 +50,10 @@ def test_domains_are_drawn_independently(tmp_path):
         assert sorted(a for a, _ in pairs) == list(range(10, 70, 10))  # every A once per epoch
         assert set(b for _, b in pairs) <= set(range(100, 140, 10))
     assert len({tuple(p) for p in epochs}) == 3  # reshuffled, repaired every epoch
-    again = [(ids(a)[0], ids(b)[0]) for a, b in load_unpaired((folder_a, folder_b), batch_size=1, image_size=8, augment=False, seed=1)]
+    again = [
+        (ids(a)[0], ids(b)[0])
+        for a, b in load_unpaired((folder_a, folder_b), batch_size=1, image_size=8, augment=False, seed=1)
+    ]
     assert again == epochs[0]  # seeded
 
 
@@ -104,7 +107,9 @@ def test_bad_input_is_named(tmp_path):
     missing = str(tmp_path / "missing")
     harness.assert_clear_error(lambda: load_unpaired((full, missing)), missing, "domain B", error=FileNotFoundError)
     harness.assert_clear_error(lambda: load_unpaired((empty, full)), "Domain A", empty, "no images", error=ValueError)
-    harness.assert_clear_error(lambda: load_unpaired((full, full), batch_size=4), "3 images", "batch_size=4", error=ValueError)
+    harness.assert_clear_error(
+        lambda: load_unpaired((full, full), batch_size=4), "3 images", "batch_size=4", error=ValueError
+    )
     harness.assert_clear_error(lambda: load_unpaired(str(tmp_path)), "trainA, trainB", error=FileNotFoundError)
     harness.assert_clear_error(lambda: load_unpaired(missing), missing, error=FileNotFoundError)
     harness.assert_clear_error(lambda: load_unpaired((full,)), "two folders", error=ValueError)

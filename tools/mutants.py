@@ -27,10 +27,18 @@ LOSSES = "keras_gans/losses.py"
 MUTANTS = {
     # The seven breakages of issue 12 ...
     "d_trained_with_real_and_fake_swapped": [
-        (GAN, "self.discriminator_loss(real_in, fake_in, real_out, fake_out)", "self.discriminator_loss(real_in, fake_in, fake_out, real_out)"),
+        (
+            GAN,
+            "self.discriminator_loss(real_in, fake_in, real_out, fake_out)",
+            "self.discriminator_loss(real_in, fake_in, fake_out, real_out)",
+        ),
     ],
     "g_ascends_its_own_loss": [
-        (GAN, "self.apply_update(self.g_optimizer, tape, g_loss,", "self.apply_update(self.g_optimizer, tape, -g_loss,"),
+        (
+            GAN,
+            "self.apply_update(self.g_optimizer, tape, g_loss,",
+            "self.apply_update(self.g_optimizer, tape, -g_loss,",
+        ),
     ],
     "ema_never_updated": [
         (GAN, "        self.update_ema(self.generator, self.ema_generator, self.ema_decay)\n", "        pass\n"),
@@ -46,18 +54,40 @@ MUTANTS = {
         ),
     ],
     "one_set_of_latents_across_d_steps": [
-        (GAN, 'seeds = self.random_streams("discriminator")\n        if fake is None:', 'seeds = self.random_streams("generator")\n        if fake is None:'),
+        (
+            GAN,
+            'seeds = self.random_streams("discriminator")\n        if fake is None:',
+            'seeds = self.random_streams("generator")\n        if fake is None:',
+        ),
     ],
-    "g_step_reuses_d_latents": [(GAN, "        reuse_generated=False,\n        seed=None,", "        reuse_generated=True,\n        seed=None,")],
+    "g_step_reuses_d_latents": [
+        (GAN, "        reuse_generated=False,\n        seed=None,", "        reuse_generated=True,\n        seed=None,")
+    ],
     # ... the wrong gradient-penalty target ...
     "gradient_penalty_target_0_not_1": [
-        (LOSSES, "    norms, _ = _input_gradient_norms(discriminator, interpolates)\n    return _mean(tf.square(norms - 1.0))", "    norms, _ = _input_gradient_norms(discriminator, interpolates)\n    return _mean(tf.square(norms))"),
+        (
+            LOSSES,
+            "    norms, _ = _input_gradient_norms(discriminator, interpolates)\n    return _mean(tf.square(norms - 1.0))",
+            "    norms, _ = _input_gradient_norms(discriminator, interpolates)\n    return _mean(tf.square(norms))",
+        ),
     ],
     # ... and the other faults the engine issue found.
     "penalty_on_the_sum_of_a_patch_map": [(LOSSES, "per_example = tf.reduce_mean(", "per_example = tf.reduce_sum(")],
     "spectral_norm_u_never_advances": [(BASE, "            layer.advance()\n", "            pass\n")],
-    "penalty_on_noisy_reals": [(GAN, "penalty = self.discriminator_penalty(real, fake, seeds.penalty)", "penalty = self.discriminator_penalty(real_in, fake_in, seeds.penalty)")],
-    "no_instance_noise_in_the_g_step": [(GAN, "fake_out = self.discriminate(self.noisy(fake, _fold(seeds.noise, 1)))", "fake_out = self.discriminate(fake)")],
+    "penalty_on_noisy_reals": [
+        (
+            GAN,
+            "penalty = self.discriminator_penalty(real, fake, seeds.penalty)",
+            "penalty = self.discriminator_penalty(real_in, fake_in, seeds.penalty)",
+        )
+    ],
+    "no_instance_noise_in_the_g_step": [
+        (
+            GAN,
+            "fake_out = self.discriminate(self.noisy(fake, _fold(seeds.noise, 1)))",
+            "fake_out = self.discriminate(fake)",
+        )
+    ],
 }
 
 TESTS = ["tests/test_engine.py", "tests/test_gan.py", "tests/test_losses.py", "tests/test_spectral_norm.py"]
@@ -76,13 +106,18 @@ def apply(tree, replacements):
 def run(name, replacements, tests):
     with tempfile.TemporaryDirectory() as tmp:
         tree = pathlib.Path(tmp) / "repo"
-        shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(".venv", ".git", "runs", "exported", "*.egg-info", "__pycache__"))
+        shutil.copytree(
+            ROOT, tree, ignore=shutil.ignore_patterns(".venv", ".git", "runs", "exported", "*.egg-info", "__pycache__")
+        )
         apply(tree, replacements)
         env = dict(os.environ, PYTHONPATH=str(tree))
         start = time.time()
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-n", "2", *tests],
-            cwd=tree, env=env, capture_output=True, text=True,
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         seconds = time.time() - start
         failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED")]

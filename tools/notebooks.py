@@ -29,8 +29,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCES = os.path.join(ROOT, "notebooks")
 EXECUTED = os.path.join(ROOT, "docs", "notebooks")
 # The order of the site's navigation and of the runs: the ones most users start from first.
-ORDER = ("dcgan_demo", "cgan_mnist", "pix2pix_facades", "cyclegan_horse2zebra", "pix2pix_ablation",
-         "semi_supervised_digits", "seqgan_oracle", "seqgan_text")
+ORDER = (
+    "dcgan_demo",
+    "cgan_mnist",
+    "pix2pix_facades",
+    "cyclegan_horse2zebra",
+    "pix2pix_ablation",
+    "semi_supervised_digits",
+    "seqgan_oracle",
+    "seqgan_text",
+)
 TIMEOUT = 900  # seconds per cell
 
 
@@ -85,12 +93,18 @@ def check(selected):
         with open(path, encoding="utf-8") as f:
             if f.read() != _text(to_notebook(name)):
                 stale.append(f"{name}.ipynb differs from {name}.py")
-    orphans = sorted(set(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(SOURCES, "*.ipynb")))
-                     - set(names()))
+    orphans = sorted(
+        set(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(SOURCES, "*.ipynb")))
+        - set(names())
+    )
     stale += [f"{n}.ipynb has no source {n}.py" for n in orphans]
     if stale:
-        print("notebooks out of sync with their sources:\n  " + "\n  ".join(stale)
-              + "\nEdit the .py, then run: python tools/notebooks.py sync", file=sys.stderr)
+        print(
+            "notebooks out of sync with their sources:\n  "
+            + "\n  ".join(stale)
+            + "\nEdit the .py, then run: python tools/notebooks.py sync",
+            file=sys.stderr,
+        )
         return 1
     print(f"{len(selected)} notebooks match their sources")
     return 0
@@ -112,8 +126,9 @@ def run(selected, smoke=True):
             scratch = tempfile.mkdtemp(prefix=f"nb_{name}_")
             start = time.time()
             try:
-                client = nbclient.NotebookClient(notebook, timeout=TIMEOUT, kernel_name="python3",
-                                                 resources={"metadata": {"path": scratch}})
+                client = nbclient.NotebookClient(
+                    notebook, timeout=TIMEOUT, kernel_name="python3", resources={"metadata": {"path": scratch}}
+                )
                 client.execute()
             except Exception as error:
                 print(f"FAILED {name} after {time.time() - start:.0f} s: {type(error).__name__}", file=sys.stderr)
@@ -128,16 +143,22 @@ def run(selected, smoke=True):
     finally:
         os.environ.clear()
         os.environ.update(env_before)
-    print(f"{len(times)} notebooks executed in {sum(times.values()):.0f} s (smoke mode) -> {os.path.relpath(EXECUTED, ROOT)}/")
+    print(
+        f"{len(times)} notebooks executed in {sum(times.values()):.0f} s (smoke mode) -> {os.path.relpath(EXECUTED, ROOT)}/"
+    )
     return 0
 
 
 # Lines TensorFlow's C++ logging and the exporter write to the kernel's streams; not the notebook's output.
-_NOISE = ("WARNING: All log messages before absl::InitializeLog()", "oneDNN custom operations are on",
-          "Created TensorFlow Lite XNNPACK delegate", "INFO:tensorflow:Assets written to",
-          "Kernel is running over TCP without encryption",
-          # Grappler declining one graph rewrite (the step runs without that fusion); logged at ERROR level.
-          "meta_optimizer.cc:967] remapper failed")
+_NOISE = (
+    "WARNING: All log messages before absl::InitializeLog()",
+    "oneDNN custom operations are on",
+    "Created TensorFlow Lite XNNPACK delegate",
+    "INFO:tensorflow:Assets written to",
+    "Kernel is running over TCP without encryption",
+    # Grappler declining one graph rewrite (the step runs without that fusion); logged at ERROR level.
+    "meta_optimizer.cc:967] remapper failed",
+)
 
 
 def _drop_log_noise(notebook):
@@ -146,8 +167,11 @@ def _drop_log_noise(notebook):
         kept = []
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream":
-                lines = [line for line in output["text"].splitlines(keepends=True)
-                         if not any(pattern in line for pattern in _NOISE)]
+                lines = [
+                    line
+                    for line in output["text"].splitlines(keepends=True)
+                    if not any(pattern in line for pattern in _NOISE)
+                ]
                 output["text"] = "".join(lines)
                 if not output["text"].strip():
                     continue

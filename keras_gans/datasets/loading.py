@@ -109,9 +109,7 @@ def load(
         if not with_labels:
             ds = ds.map(lambda image, label: image)
     if size is not None and size < batch_size:
-        raise ValueError(
-            f"Dataset {name!r} ({split}) has {size} examples, fewer than batch_size={batch_size}."
-        )
+        raise ValueError(f"Dataset {name!r} ({split}) has {size} examples, fewer than batch_size={batch_size}.")
     if cache:
         ds = ds.cache()
     if shuffle:

@@ -27,9 +27,7 @@ def labelled_subset(labels, labels_per_class, seed=0, num_classes=None):
     for c in range(num_classes):
         members = np.flatnonzero(labels == c)
         if len(members) < labels_per_class:
-            raise ValueError(
-                f"Class {c} has {len(members)} examples, fewer than labels_per_class={labels_per_class}."
-            )
+            raise ValueError(f"Class {c} has {len(members)} examples, fewer than labels_per_class={labels_per_class}.")
         chosen.append(rng.choice(members, labels_per_class, replace=False))
     return np.sort(np.concatenate(chosen))
 

@@ -111,9 +111,7 @@ def oracle(
     """
     if int(num_sequences) < 1:
         raise ValueError(f"num_sequences must be positive, got {num_sequences}.")
-    model = text_networks.lstm_generator(
-        vocab_size, embedding_dim, hidden_dim, seq_len, start_token=0, name="oracle"
-    )
+    model = text_networks.lstm_generator(vocab_size, embedding_dim, hidden_dim, seq_len, start_token=0, name="oracle")
     rng = np.random.default_rng(seed)
     model.set_weights([rng.standard_normal(w.shape).astype("float32") for w in model.weights])
     model.trainable = False
@@ -275,7 +273,12 @@ class Tokenizer:
         return self.join(self.decode_tokens(ids))
 
     def get_config(self):
-        return {"level": self.level, "max_vocab": self.max_vocab, "lowercase": self.lowercase, "vocabulary": self.vocabulary}
+        return {
+            "level": self.level,
+            "max_vocab": self.max_vocab,
+            "lowercase": self.lowercase,
+            "vocabulary": self.vocabulary,
+        }
 
     @classmethod
     def from_config(cls, config):

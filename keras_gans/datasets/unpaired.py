@@ -97,9 +97,7 @@ def load_unpaired(
         if size == 0:
             raise ValueError(f"Domain {domain} ({where}) holds no images.")
         if size < batch_size:
-            raise ValueError(
-                f"Domain {domain} ({where}) has {size} images, fewer than batch_size={batch_size}."
-            )
+            raise ValueError(f"Domain {domain} ({where}) has {size} images, fewer than batch_size={batch_size}.")
     length = max(size for _, size, _ in domains)
 
     streams = []
@@ -112,9 +110,7 @@ def load_unpaired(
     noise = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
     ds = tf.data.Dataset.zip((streams[0], streams[1], noise)).take(length)
     transform = _transform(image_size, load_size, augment, flip, channels)
-    ds = ds.map(
-        lambda a, b, s: (transform(a, s[0]), transform(b, s[1])), num_parallel_calls=tf.data.AUTOTUNE
-    )
+    ds = ds.map(lambda a, b, s: (transform(a, s[0]), transform(b, s[1])), num_parallel_calls=tf.data.AUTOTUNE)
     return pipeline.batched(ds, batch_size)
 
 

@@ -107,7 +107,9 @@ class ExportedGenerator:
             return _first(self.run(inputs, signature))
         if self.kind == "image_to_image":
             if "source" not in options:
-                raise ValueError("An image-to-image export translates images: call generate(n, source=images) or run().")
+                raise ValueError(
+                    "An image-to-image export translates images: call generate(n, source=images) or run()."
+                )
             inputs = {"source": np.asarray(options.pop("source"))[:num_samples]}
         elif self.kind in ("latent", "conditional"):
             inputs = {"latent": self._latent(rng, num_samples, specs)}
@@ -180,7 +182,11 @@ def _check_input(signature, name, value, shape, dtype):
     if value.ndim != len(shape) or any(s is not None and s != v for s, v in zip(shape, value.shape)):
         raise ValueError(f"{expected}, got shape {value.shape}.")
     kind = np.dtype(dtype).kind
-    compatible = value.dtype.kind == kind or (kind in "iu" and value.dtype.kind in "iu") or (kind == "f" and value.dtype.kind in "iuf")
+    compatible = (
+        value.dtype.kind == kind
+        or (kind in "iu" and value.dtype.kind in "iu")
+        or (kind == "f" and value.dtype.kind in "iuf")
+    )
     if not compatible:
         raise ValueError(f"{expected}, got dtype {value.dtype}.")
     return value.astype(dtype, copy=False)
@@ -198,7 +204,11 @@ def _read_manifest(directory):
 
 
 def _versions(saved_model_root):
-    versions = [d for d in os.listdir(saved_model_root) if d.isdigit() and os.path.isfile(os.path.join(saved_model_root, d, "saved_model.pb"))]
+    versions = [
+        d
+        for d in os.listdir(saved_model_root)
+        if d.isdigit() and os.path.isfile(os.path.join(saved_model_root, d, "saved_model.pb"))
+    ]
     return sorted(versions, key=int)
 
 
@@ -258,7 +268,8 @@ class _SavedModelRunner:
             self.specs[name] = {
                 "inputs": {k: (tuple(s.shape.as_list()), s.dtype.as_numpy_dtype) for k, s in kwargs.items()},
                 "outputs": {
-                    k: (tuple(s.shape.as_list()), s.dtype.as_numpy_dtype) for k, s in function.structured_outputs.items()
+                    k: (tuple(s.shape.as_list()), s.dtype.as_numpy_dtype)
+                    for k, s in function.structured_outputs.items()
                 },
             }
 

@@ -149,7 +149,9 @@ def translation_signatures(generator, name="serving_default"):
     generator = serving_network(generator)
     shape = tuple(generator.input_shape)
     if len(generator.inputs) != 1 or len(shape) != 4:
-        raise ValueError(f"Expected an image -> image generator with one 4-D input, got inputs {generator.input_shape}.")
+        raise ValueError(
+            f"Expected an image -> image generator with one 4-D input, got inputs {generator.input_shape}."
+        )
     spec = [tf.TensorSpec((None,) + shape[1:], tf.float32, name="source")]
     return image_signatures(lambda source: generator(source, training=False), spec, name=name)
 

@@ -95,8 +95,12 @@ def _record(times, batch):
 
 
 def machine():
-    return {"machine": platform.machine(), "processor": platform.processor() or None, "cpus": os.cpu_count(),
-            "load_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None}
+    return {
+        "machine": platform.machine(),
+        "processor": platform.processor() or None,
+        "cpus": os.cpu_count(),
+        "load_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+    }
 
 
 def benchmark_tflite(path, batches, num_threads=None, min_runs=3, max_seconds=0.5):
@@ -146,5 +150,7 @@ def benchmark_saved_model(path, batches, min_runs=3, max_seconds=0.5):
             if spec.shape.rank == 0:
                 return {"skipped": "the signature's inputs have no batch dimension"}
             inputs[name] = tf.zeros([batch] + spec.shape.as_list()[1:], spec.dtype)
-        results.append(_record(_timed(lambda: {k: v.numpy() for k, v in function(**inputs).items()}, min_runs, max_seconds), batch))
+        results.append(
+            _record(_timed(lambda: {k: v.numpy() for k, v in function(**inputs).items()}, min_runs, max_seconds), batch)
+        )
     return {"runtime": f"tensorflow {tf.__version__} (tf.saved_model.load)", "by_batch": results}

@@ -98,7 +98,9 @@ def export_generator(
     saved_model_dir = os.path.join(directory, "saved_model", str(version))
     tflite_paths = {q: os.path.join(directory, f"model_{q}.tflite") for q in quantizations}
     static_paths = {
-        (q, b): os.path.join(directory, speed.static_tflite_name(q, b)) for q in quantizations for b in static_batch_sizes
+        (q, b): os.path.join(directory, speed.static_tflite_name(q, b))
+        for q in quantizations
+        for b in static_batch_sizes
     }
     targets = ([saved_model_dir] if "saved_model" in formats else []) + (
         list(tflite_paths.values()) + list(static_paths.values()) if "tflite" in formats else []
@@ -160,7 +162,7 @@ def artifact_paths(directory):
     for quantization, entry in artifacts.get("tflite", {}).items():
         paths[f"tflite_{quantization}"] = os.path.join(directory, entry["path"])
     for quantization, per_batch in artifacts.get("tflite_static", {}).items():
-        for batch, entry in (per_batch.items() if isinstance(per_batch, dict) else ()):
+        for batch, entry in per_batch.items() if isinstance(per_batch, dict) else ():
             paths[f"tflite_{quantization}_batch{batch}"] = os.path.join(directory, entry["path"])
     return paths
 
@@ -176,9 +178,7 @@ def check_exportable(model, allow_untrained=False):
             f"in keras_gans.export's docstring."
         )
     networks = {
-        name: value
-        for name, value in vars(model).items()
-        if _is_keras_model(value) and not name.startswith("_")
+        name: value for name, value in vars(model).items() if _is_keras_model(value) and not name.startswith("_")
     }
     unbuilt = sorted(name for name, net in networks.items() if not net.built)
     if unbuilt:
@@ -231,8 +231,7 @@ def _serving_module(model, batch=None):
         signatures = fixed
     if "serving_default" not in signatures:
         raise ValueError(
-            f"{type(model).__name__}.serving_signatures() must define 'serving_default', "
-            f"got {sorted(signatures)}."
+            f"{type(model).__name__}.serving_signatures() must define 'serving_default', got {sorted(signatures)}."
         )
     module = tf.Module()
     concrete = {}

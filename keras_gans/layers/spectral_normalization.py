@@ -69,9 +69,7 @@ class SpectralNormalization(keras.layers.Wrapper):
         if not self.layer.built:
             self.layer.build(input_shape)
         kernel = self._raw_kernel()
-        self._transposed = isinstance(
-            self.layer, keras.src.layers.convolutional.base_conv_transpose.BaseConvTranspose
-        )
+        self._transposed = isinstance(self.layer, keras.src.layers.convolutional.base_conv_transpose.BaseConvTranspose)
         units = kernel.shape[-2] if self._transposed else kernel.shape[-1]
         self.u = self.add_weight(
             shape=(1, units),
@@ -183,4 +181,3 @@ def advance_power_iterations(model):
 def maybe_spectral_norm(layer, spectral_norm):
     """`SpectralNormalization(layer)` when `spectral_norm`, else `layer`: the one wrapper the builders use."""
     return SpectralNormalization(layer) if spectral_norm else layer
-

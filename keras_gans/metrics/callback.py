@@ -109,9 +109,7 @@ class MetricsCallback(keras.callbacks.Callback):
             sample.sampling = "model.generate(batch), unseeded: distinct samples"
         else:
             seed = batch_seed(self.seed, epoch)
-            sample = seeded_sampler(
-                lambda n, seed: self.model.generate(num_samples=n, seed=seed), seed
-            )
+            sample = seeded_sampler(lambda n, seed: self.model.generate(num_samples=n, seed=seed), seed)
             sample.sampling = (
                 f"model.generate(batch, seed=batch_seed({seed}, i)) for batch i "
                 f"(seed {self.seed}, epoch {epoch}): distinct samples"
@@ -155,7 +153,9 @@ class MetricsCallback(keras.callbacks.Callback):
                         metadata=_metadata("scalars", f"{notes.get(base, '')}; {line}"),
                     )
                 tf.summary.write(
-                    "metrics/protocol", tf.constant(line), step=epoch,
+                    "metrics/protocol",
+                    tf.constant(line),
+                    step=epoch,
                     metadata=_metadata("text"),
                 )
             self._writer.flush()

@@ -36,9 +36,7 @@ class DomainClassifier:
         self.image_shape = tuple(model.input_shape[1:])
         self.num_classes = int(model.output_shape[-1])
         self.feature_dim = int(model.get_layer("features").output.shape[-1])
-        self._dual = keras.Model(
-            model.inputs, [model.get_layer("features").output, model.output]
-        )
+        self._dual = keras.Model(model.inputs, [model.get_layer("features").output, model.output])
         self._fn = tf.function(self._forward, reduce_retracing=True)
 
     def _forward(self, images):
@@ -54,8 +52,7 @@ class DomainClassifier:
             "feature_network": f"domain classifier {self.name!r} (small CNN, "
             f"{self.feature_dim}-d 'features' layer, {self.num_classes} "
             "classes)",
-            "weights": f"trained on the real data, sha256 "
-            f"{digest.hexdigest()[:12]}",
+            "weights": f"trained on the real data, sha256 {digest.hexdigest()[:12]}",
             "resize": self.resize,
             "comparable_with": "only results from this same classifier "
             "(same weights) at the same sample counts; not with published "
@@ -67,8 +64,7 @@ class DomainClassifier:
         images = np.asarray(images, dtype=np.float32)
         if tuple(images.shape[1:]) != self.image_shape:
             raise ValueError(
-                f"Classifier {self.name!r} takes images of shape "
-                f"{self.image_shape}; got {tuple(images.shape[1:])}."
+                f"Classifier {self.name!r} takes images of shape {self.image_shape}; got {tuple(images.shape[1:])}."
             )
         feats, probs = [], []
         for i in range(0, len(images), self.batch_size):
@@ -135,16 +131,24 @@ def build_domain_classifier(image_shape, num_classes, seed=0):
     x = inputs
     for i, (filters, strides) in enumerate([(32, 1), (64, 2), (128, 2)]):
         x = keras.layers.Conv2D(
-            filters, 3, strides=strides, padding="same", activation="relu",
+            filters,
+            3,
+            strides=strides,
+            padding="same",
+            activation="relu",
             kernel_initializer=init(i),
         )(x)
     x = keras.layers.GlobalAveragePooling2D()(x)
     x = keras.layers.Dense(
-        FEATURE_DIM, activation="relu", name="features",
+        FEATURE_DIM,
+        activation="relu",
+        name="features",
         kernel_initializer=init(3),
     )(x)
     outputs = keras.layers.Dense(
-        num_classes, activation="softmax", name="probabilities",
+        num_classes,
+        activation="softmax",
+        name="probabilities",
         kernel_initializer=init(4),
     )(x)
     return keras.Model(inputs, outputs, name="domain_classifier")
@@ -212,10 +216,7 @@ def train_domain_classifier(
     path = os.path.join(cache_dir, f"{name}.keras")
     if os.path.exists(path) and not force_retrain:
         model = keras.saving.load_model(path, compile=False)
-        if (
-            tuple(model.input_shape[1:]) == image_shape
-            and int(model.output_shape[-1]) == num_classes
-        ):
+        if tuple(model.input_shape[1:]) == image_shape and int(model.output_shape[-1]) == num_classes:
             return DomainClassifier(model, name=name)
         warnings.warn(
             f"Cached classifier {path} has input {model.input_shape[1:]} and "

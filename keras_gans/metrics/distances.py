@@ -18,9 +18,7 @@ def _as_2d(x, name="x"):
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
-        raise ValueError(
-            f"`{name}` must have shape (num_samples, dim); got {x.shape}."
-        )
+        raise ValueError(f"`{name}` must have shape (num_samples, dim); got {x.shape}.")
     return x
 
 
@@ -75,10 +73,7 @@ class FeatureStatistics:
             self._sum = np.zeros(f.shape[1])
             self._outer = np.zeros((f.shape[1], f.shape[1]))
         elif f.shape[1] != self._shift.shape[0]:
-            raise ValueError(
-                f"Feature dim changed from {self._shift.shape[0]} to "
-                f"{f.shape[1]}."
-            )
+            raise ValueError(f"Feature dim changed from {self._shift.shape[0]} to {f.shape[1]}.")
         c = f - self._shift
         self._sum += c.sum(axis=0)
         self._outer += c.T @ c
@@ -142,19 +137,13 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps=1e-6):
         covmean = scipy.linalg.sqrtm(product)
         norm = np.linalg.norm(product)
         inaccurate = not np.all(np.isfinite(covmean)) or (
-            norm > 0
-            and np.linalg.norm(covmean @ covmean - product) > 1e-3 * norm
+            norm > 0 and np.linalg.norm(covmean @ covmean - product) > 1e-3 * norm
         )
         if inaccurate:
             offset = np.eye(sigma1.shape[0]) * eps
             covmean = scipy.linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
     covmean = np.real(covmean)
-    value = (
-        diff @ diff
-        + np.trace(sigma1)
-        + np.trace(sigma2)
-        - 2.0 * np.trace(covmean)
-    )
+    value = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(covmean)
     return float(max(value, 0.0))
 
 
@@ -207,9 +196,7 @@ def frechet_distance_from_features(f1, f2, eps=1e-6):
     s1 = FeatureStatistics().update(f1)
     s2 = FeatureStatistics().update(f2)
     warn_if_few_samples((s1.count, s2.count), s1.dim)
-    return frechet_distance(
-        s1.mean(), s1.covariance(), s2.mean(), s2.covariance(), eps=eps
-    )
+    return frechet_distance(s1.mean(), s1.covariance(), s2.mean(), s2.covariance(), eps=eps)
 
 
 def _offdiag_mean(k):
@@ -272,23 +259,17 @@ def kid(f1, f2, num_subsets=100, subset_size=1000, seed=0):
     """
     f1, f2 = _as_2d(f1, "f1"), _as_2d(f2, "f2")
     if f1.shape[1] != f2.shape[1]:
-        raise ValueError(
-            f"KID needs features of one dimension; got {f1.shape[1]} and "
-            f"{f2.shape[1]}."
-        )
+        raise ValueError(f"KID needs features of one dimension; got {f1.shape[1]} and {f2.shape[1]}.")
     d = f1.shape[1]
     same = f1.shape == f2.shape and np.array_equal(f1, f2)
     m = kid_subset_size(len(f1), len(f2), subset_size, same)
     if m < 2:
-        raise ValueError(
-            f"KID needs subsets of at least 2 samples; sets of {len(f1)} and "
-            f"{len(f2)} samples give {m}."
-        )
+        raise ValueError(f"KID needs subsets of at least 2 samples; sets of {len(f1)} and {len(f2)} samples give {m}.")
     if m < subset_size:
         sizes = (
-            f"one set of {len(f1)} samples compared with itself (two "
-            "disjoint halves)" if same else
-            f"sets of {len(f1)} and {len(f2)} samples"
+            f"one set of {len(f1)} samples compared with itself (two disjoint halves)"
+            if same
+            else f"sets of {len(f1)} and {len(f2)} samples"
         )
         warnings.warn(
             f"KID subset size {m} instead of the requested {subset_size}: "
@@ -439,9 +420,7 @@ def _transport_lp(cost):
     cols = scipy.sparse.kron(np.ones((1, n)), scipy.sparse.eye(m))
     a_eq = scipy.sparse.vstack([rows, cols]).tocsr()
     b_eq = np.concatenate([np.full(n, 1.0 / n), np.full(m, 1.0 / m)])
-    res = scipy.optimize.linprog(
-        cost.ravel(), A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs"
-    )
+    res = scipy.optimize.linprog(cost.ravel(), A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
     if not res.success:
         raise RuntimeError(f"Optimal transport LP failed: {res.message}")
     return float(res.fun)
@@ -518,10 +497,7 @@ def sliced_wasserstein_distance(x, y, num_projections=128, seed=0):
     px, py = np.sort(x @ dirs, axis=0), np.sort(y @ dirs, axis=0)
     if len(x) == len(y):
         return float(np.mean(np.abs(px - py)))
-    values = [
-        scipy.stats.wasserstein_distance(px[:, j], py[:, j])
-        for j in range(num_projections)
-    ]
+    values = [scipy.stats.wasserstein_distance(px[:, j], py[:, j]) for j in range(num_projections)]
     return float(np.mean(values))
 
 

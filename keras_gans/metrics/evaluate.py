@@ -64,15 +64,12 @@ def describe_features(extractor):
     own = getattr(extractor, "protocol", None)
     if isinstance(own, dict):
         return dict(own)
-    name = getattr(extractor, "name", None) or getattr(
-        extractor, "__name__", type(extractor).__name__
-    )
+    name = getattr(extractor, "name", None) or getattr(extractor, "__name__", type(extractor).__name__)
     return {
         "feature_network": f"{name} (user-supplied)",
         "weights": "user-supplied",
         "resize": getattr(extractor, "resize", "unknown"),
-        "comparable_with": "only results from this same feature function; "
-        + _NOT_COMPARABLE,
+        "comparable_with": "only results from this same feature function; " + _NOT_COMPARABLE,
     }
 
 
@@ -84,18 +81,13 @@ class _Extractor:
             if features == "domain":
                 if classifier is None:
                     raise ValueError(
-                        'features="domain" needs `classifier=` (a '
-                        "DomainClassifier from train_domain_classifier)."
+                        'features="domain" needs `classifier=` (a DomainClassifier from train_domain_classifier).'
                     )
                 base = classifier
             elif features == "inception":
-                base = inception_feature_extractor(
-                    with_probabilities=need_probs and classifier is None
-                )
+                base = inception_feature_extractor(with_probabilities=need_probs and classifier is None)
             elif features == "fid_inception":
-                base = fid_inception_extractor(
-                    with_probabilities=need_probs and classifier is None
-                )
+                base = fid_inception_extractor(with_probabilities=need_probs and classifier is None)
             else:
                 raise ValueError(
                     f"Unknown features {features!r}: use 'domain', "
@@ -107,9 +99,7 @@ class _Extractor:
         else:
             raise TypeError(f"Not a feature extractor: {features!r}")
         self.base = base
-        self.name = getattr(base, "name", None) or getattr(
-            base, "__name__", type(base).__name__
-        )
+        self.name = getattr(base, "name", None) or getattr(base, "__name__", type(base).__name__)
         self.description = describe_features(base)
         self.resize = self.description["resize"]
         self._feature_fn = getattr(base, "features", base)
@@ -117,9 +107,7 @@ class _Extractor:
         if need_probs:
             if classifier is not None:
                 self.prob_source = classifier
-            elif hasattr(base, "probabilities") and getattr(
-                base, "with_probabilities", True
-            ):
+            elif hasattr(base, "probabilities") and getattr(base, "with_probabilities", True):
                 self.prob_source = base
             else:
                 raise ValueError(
@@ -272,12 +260,16 @@ def evaluate_generator(
     num_real = num_real_samples or num_samples
     extractor = _Extractor(features, classifier, bool(want & _PROB_METRICS))
     cap = max_kernel_samples
-    real_f, real_k, _, real_p = _stream(
-        real_dataset, num_real, batch_size, extractor, want, cap, seed, None
-    )
+    real_f, real_k, _, real_p = _stream(real_dataset, num_real, batch_size, extractor, want, cap, seed, None)
     splits = is_splits if want & _PROB_METRICS else None
     fake_f, fake_k, fake_s, _ = _stream(
-        generate_fn, num_samples, batch_size, extractor, want, cap, seed + 1,
+        generate_fn,
+        num_samples,
+        batch_size,
+        extractor,
+        want,
+        cap,
+        seed + 1,
         splits,
     )
     n_real, n_fake = real_f.count, fake_f.count
@@ -289,22 +281,25 @@ def evaluate_generator(
     if "fid" in want:
         distances.warn_if_few_samples((n_real, n_fake), real_f.dim)
         results["fid"] = distances.frechet_distance(
-            real_f.mean(), real_f.covariance(),
-            fake_f.mean(), fake_f.covariance(),
+            real_f.mean(),
+            real_f.covariance(),
+            fake_f.mean(),
+            fake_f.covariance(),
         )
         notes["fid"] = f"{n_real} real / {n_fake} generated"
         if min(n_real, n_fake) < real_f.dim:
             notes["fid"] += f" (< {real_f.dim} dims: biased)"
     if "kid" in want:
         results["kid"], results["kid_std"] = distances.kid(
-            kernel_real, kernel_fake, kid_subsets, kid_subset_size, seed,
+            kernel_real,
+            kernel_fake,
+            kid_subsets,
+            kid_subset_size,
+            seed,
         )
-        size = distances.kid_subset_size(
-            len(kernel_real), len(kernel_fake), kid_subset_size
-        )
+        size = distances.kid_subset_size(len(kernel_real), len(kernel_fake), kid_subset_size)
         notes["kid"] = (
-            f"{kid_subsets} subsets of {size} per set, from "
-            f"{len(kernel_real)} real / {len(kernel_fake)} generated"
+            f"{kid_subsets} subsets of {size} per set, from {len(kernel_real)} real / {len(kernel_fake)} generated"
         )
     if want & _PROB_METRICS:
         src = extractor.prob_source
@@ -315,27 +310,18 @@ def evaluate_generator(
     if "mode_score" in want:
         marginal = real_p / n_real
         results["mode_score"] = fake_s.mode_score(marginal)
-        notes["mode_score"] = (
-            f"all {n_fake} generated, p*(y) of {n_real} real, {by}"
-        )
+        notes["mode_score"] = f"all {n_fake} generated, p*(y) of {n_real} real, {by}"
     if want & {"precision", "recall"}:
         p, r = distances.precision_recall(kernel_real, kernel_fake, pr_k)
         for name, value in (("precision", p), ("recall", r)):
             if name in want:
                 results[name] = value
-                notes[name] = (
-                    f"k={pr_k}, {len(kernel_real)} real / "
-                    f"{len(kernel_fake)} generated"
-                )
+                notes[name] = f"k={pr_k}, {len(kernel_real)} real / {len(kernel_fake)} generated"
     if "one_nn" in want:
         n = min(len(kernel_real), len(kernel_fake))
-        results["one_nn_accuracy"] = distances.one_nn_accuracy(
-            kernel_real, kernel_fake, seed=seed
-        )
+        results["one_nn_accuracy"] = distances.one_nn_accuracy(kernel_real, kernel_fake, seed=seed)
         ideal = distances.one_nn_ideal(n, n)
-        notes["one_nn_accuracy"] = (
-            f"{n} real vs {n} generated (ideal {ideal:.3f}, 1.0 = disjoint)"
-        )
+        notes["one_nn_accuracy"] = f"{n} real vs {n} generated (ideal {ideal:.3f}, 1.0 = disjoint)"
 
     protocol = {
         "feature_extractor": extractor.name,
@@ -347,17 +333,13 @@ def evaluate_generator(
         "num_real_samples": n_real,
         "num_fake_samples": n_fake,
         "reference_split": reference_split,
-        "fake_sampling": getattr(
-            generate_fn, "sampling", "generate_fn(n) once per batch"
-        ),
+        "fake_sampling": getattr(generate_fn, "sampling", "generate_fn(n) once per batch"),
     }
     if want & _KERNEL_METRICS:
         protocol["kernel_samples"] = len(kernel_real), len(kernel_fake)
     if "kid" in want:
         protocol["kid_subsets"] = kid_subsets
-        protocol["kid_subset_size"] = distances.kid_subset_size(
-            len(kernel_real), len(kernel_fake), kid_subset_size
-        )
+        protocol["kid_subset_size"] = distances.kid_subset_size(len(kernel_real), len(kernel_fake), kid_subset_size)
     if want & _PROB_METRICS:
         src = extractor.prob_source
         protocol["classifier"] = getattr(src, "name", type(src).__name__)
@@ -436,7 +418,5 @@ def format_table(results):
     lines += [f"{k:<{w1}}  {v:<{w2}}  {n}".rstrip() for k, v, n in rows]
     if protocol:
         lines.append("protocol:")
-        lines += [
-            f"  {k}: {v}" for k, v in protocol.items() if k != "metrics"
-        ]
+        lines += [f"  {k}: {v}" for k, v in protocol.items() if k != "metrics"]
     return "\n".join(lines)

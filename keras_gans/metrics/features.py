@@ -87,10 +87,7 @@ def iterate_image_batches(source, num_samples, batch_size=100):
         source = source.as_numpy_iterator()
     elif isinstance(source, (np.ndarray, tf.Tensor)):
         array = source
-        source = (
-            array[i : i + batch_size]
-            for i in range(0, min(len(array), num_samples), batch_size)
-        )
+        source = (array[i : i + batch_size] for i in range(0, min(len(array), num_samples), batch_size))
     done = 0
     for batch in source:
         x = _to_float_images(batch)[: num_samples - done]
@@ -150,9 +147,7 @@ def compute_features(extractor_fn, source, num_samples, batch_size=100):
 def _download_inception_weights(include_top):
     fname, origin, md5 = _INCEPTION_WEIGHTS[bool(include_top)]
     try:
-        return keras.utils.get_file(
-            fname, origin, cache_subdir="models", file_hash=md5
-        )
+        return keras.utils.get_file(fname, origin, cache_subdir="models", file_hash=md5)
     except Exception as e:
         raise RuntimeError(
             "The InceptionV3 ImageNet weights need a one-time download from "
@@ -160,7 +155,7 @@ def _download_inception_weights(include_top):
             "to the network once or copy the file there. Offline "
             "alternative: train a domain classifier on labelled real data "
             "with `train_domain_classifier(dataset, num_classes)` and "
-            "evaluate with `features=\"domain\", classifier=...`."
+            'evaluate with `features="domain", classifier=...`.'
         ) from e
 
 
@@ -188,12 +183,10 @@ class InceptionExtractor:
     def protocol(self):
         """What the features are, for evaluation protocols."""
         return {
-            "feature_network": "keras.applications InceptionV3 "
-            "(2048-d average pool)",
+            "feature_network": "keras.applications InceptionV3 (2048-d average pool)",
             "weights": self.name,
             "resize": self.resize,
-            "comparable_with": "other keras_gans 'inception' results at the "
-            "same sample counts; " + NOT_COMPARABLE,
+            "comparable_with": "other keras_gans 'inception' results at the same sample counts; " + NOT_COMPARABLE,
         }
 
     def __init__(self, model, with_probabilities, name, batch_size=64):
@@ -288,9 +281,7 @@ def inception_feature_extractor(weights="imagenet", with_probabilities=False):
     if path is not None:
         model.load_weights(path)
     if with_probabilities:
-        model = keras.Model(
-            model.inputs, [model.get_layer("avg_pool").output, model.output]
-        )
+        model = keras.Model(model.inputs, [model.get_layer("avg_pool").output, model.output])
     if weights is None or weights == "imagenet":
         name = f"inception_v3_keras_{weights or 'random'}"
     else:

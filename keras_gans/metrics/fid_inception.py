@@ -26,8 +26,7 @@ from keras_gans.metrics import torch_weights
 
 FID_SIZE = 299
 FID_WEIGHTS_URL = (
-    "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/"
-    "pt_inception-2015-12-05-6726825d.pth"
+    "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth"
 )
 FID_WEIGHTS_FILE = "pt_inception-2015-12-05-6726825d.pth"
 # PyTorch hub convention: the file name carries the sha256's first digits.
@@ -41,7 +40,11 @@ NUM_CLASSES = 1008
 def _conv(x, name, filters, kernel, strides=1, padding="valid"):
     """torchvision's BasicConv2d: conv (no bias), batch norm (eps 1e-3), ReLU."""
     x = keras.layers.Conv2D(
-        filters, kernel, strides=strides, padding=padding, use_bias=False,
+        filters,
+        kernel,
+        strides=strides,
+        padding=padding,
+        use_bias=False,
         name=f"{name}.conv",
     )(x)
     x = keras.layers.BatchNormalization(epsilon=1e-3, name=f"{name}.bn")(x)
@@ -102,16 +105,20 @@ def _block_d(x, name):  # InceptionD (Mixed_7a)
 def _block_e(x, name, max_pool):  # InceptionE (Mixed_7b avg, Mixed_7c max)
     b1 = _conv(x, f"{name}.branch1x1", 320, 1)
     b3 = _conv(x, f"{name}.branch3x3_1", 384, 1)
-    b3 = keras.layers.Concatenate(name=f"{name}.branch3x3")([
-        _conv(b3, f"{name}.branch3x3_2a", 384, (1, 3), padding="same"),
-        _conv(b3, f"{name}.branch3x3_2b", 384, (3, 1), padding="same"),
-    ])
+    b3 = keras.layers.Concatenate(name=f"{name}.branch3x3")(
+        [
+            _conv(b3, f"{name}.branch3x3_2a", 384, (1, 3), padding="same"),
+            _conv(b3, f"{name}.branch3x3_2b", 384, (3, 1), padding="same"),
+        ]
+    )
     bd = _conv(x, f"{name}.branch3x3dbl_1", 448, 1)
     bd = _conv(bd, f"{name}.branch3x3dbl_2", 384, 3, padding="same")
-    bd = keras.layers.Concatenate(name=f"{name}.branch3x3dbl")([
-        _conv(bd, f"{name}.branch3x3dbl_3a", 384, (1, 3), padding="same"),
-        _conv(bd, f"{name}.branch3x3dbl_3b", 384, (3, 1), padding="same"),
-    ])
+    bd = keras.layers.Concatenate(name=f"{name}.branch3x3dbl")(
+        [
+            _conv(bd, f"{name}.branch3x3dbl_3a", 384, (1, 3), padding="same"),
+            _conv(bd, f"{name}.branch3x3dbl_3b", 384, (3, 1), padding="same"),
+        ]
+    )
     if max_pool:  # The FID graph's quirk in its last block.
         pooled = keras.layers.MaxPooling2D(3, 1, "same", name=f"{name}.pool")(x)
     else:
@@ -229,9 +236,7 @@ def download_fid_weights(cache_dir=None):
             sha256 does not start with the published prefix.
     """
     try:
-        path = keras.utils.get_file(
-            FID_WEIGHTS_FILE, FID_WEIGHTS_URL, cache_subdir="models", cache_dir=cache_dir
-        )
+        path = keras.utils.get_file(FID_WEIGHTS_FILE, FID_WEIGHTS_URL, cache_subdir="models", cache_dir=cache_dir)
     except Exception as e:
         raise RuntimeError(
             f"The FID Inception weights need a one-time download from {FID_WEIGHTS_URL} "

@@ -66,10 +66,7 @@ def mode_coverage(samples, centers, std, threshold=3.0):
     samples = np.asarray(samples, dtype=np.float64)
     centers = np.asarray(centers, dtype=np.float64)
     if samples.ndim != 2 or samples.shape[1] != centers.shape[1]:
-        raise ValueError(
-            f"`samples` must have shape (n, {centers.shape[1]}); got "
-            f"{samples.shape}."
-        )
+        raise ValueError(f"`samples` must have shape (n, {centers.shape[1]}); got {samples.shape}.")
     if len(samples) == 0:
         raise ValueError("`samples` is empty.")
     captured = np.zeros(len(centers), dtype=bool)

@@ -8,10 +8,7 @@ _EPS = 1e-12
 def _as_probs(probs, name="probs"):
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim != 2:
-        raise ValueError(
-            f"`{name}` must have shape (num_samples, num_classes); got "
-            f"{p.shape}."
-        )
+        raise ValueError(f"`{name}` must have shape (num_samples, num_classes); got {p.shape}.")
     if np.any(p < -1e-6) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
         raise ValueError(f"`{name}` rows must be probability distributions.")
     return np.clip(p, 0.0, 1.0)
@@ -42,9 +39,7 @@ class ScoreStatistics:
 
     def __init__(self, num_samples, splits=10):
         if num_samples < splits or splits < 1:
-            raise ValueError(
-                f"Need num_samples ({num_samples}) >= splits ({splits}) >= 1."
-            )
+            raise ValueError(f"Need num_samples ({num_samples}) >= splits ({splits}) >= 1.")
         self.num_samples = int(num_samples)
         self.splits = int(splits)
         self.count = 0
@@ -56,9 +51,7 @@ class ScoreStatistics:
         """Adds class probabilities of shape `(batch, num_classes)`."""
         p = _as_probs(probs)
         if self.count + len(p) > self.num_samples:
-            raise ValueError(
-                f"More than num_samples={self.num_samples} samples added."
-            )
+            raise ValueError(f"More than num_samples={self.num_samples} samples added.")
         if self._prob_sums is None:
             self._prob_sums = np.zeros((self.splits, p.shape[1]))
         idx = np.arange(self.count, self.count + len(p))
@@ -73,18 +66,13 @@ class ScoreStatistics:
 
     def _check_complete(self):
         if self.count != self.num_samples:
-            raise ValueError(
-                f"Only {self.count} of num_samples={self.num_samples} "
-                "samples were added."
-            )
+            raise ValueError(f"Only {self.count} of num_samples={self.num_samples} samples were added.")
 
     def _log_scores(self):
         """Per-split `E_x KL(p(y|x) || p(y))` and marginals `p(y)`."""
         self._check_complete()
         marginals = self._prob_sums / self._counts[:, None]
-        expected_kl = self._negent_sums / self._counts - np.sum(
-            marginals * np.log(marginals + _EPS), axis=1
-        )
+        expected_kl = self._negent_sums / self._counts - np.sum(marginals * np.log(marginals + _EPS), axis=1)
         return expected_kl, marginals
 
     def inception_score(self):
@@ -97,13 +85,9 @@ class ScoreStatistics:
         """Returns the MODE score over all samples given `p*(y)`."""
         self._check_complete()
         marginal = self._prob_sums.sum(axis=0) / self.count
-        expected_kl = self._negent_sums.sum() / self.count - np.sum(
-            marginal * np.log(marginal + _EPS)
-        )
+        expected_kl = self._negent_sums.sum() / self.count - np.sum(marginal * np.log(marginal + _EPS))
         q = np.asarray(real_marginal, dtype=np.float64)
-        kl_marginal = np.sum(
-            marginal * (np.log(marginal + _EPS) - np.log(q + _EPS))
-        )
+        kl_marginal = np.sum(marginal * (np.log(marginal + _EPS) - np.log(q + _EPS)))
         return float(np.exp(expected_kl - kl_marginal))
 
 
@@ -166,8 +150,5 @@ def mode_score(probs, real_probs):
     p = _as_probs(probs)
     real_marginal = _as_probs(real_probs, "real_probs").mean(axis=0)
     if real_marginal.shape[0] != p.shape[1]:
-        raise ValueError(
-            f"`probs` has {p.shape[1]} classes but `real_probs` has "
-            f"{real_marginal.shape[0]}."
-        )
+        raise ValueError(f"`probs` has {p.shape[1]} classes but `real_probs` has {real_marginal.shape[0]}.")
     return ScoreStatistics(len(p), 1).update(p).mode_score(real_marginal)

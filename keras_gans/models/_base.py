@@ -114,9 +114,7 @@ class AdversarialModel(keras.Model):
         if keras.mixed_precision.global_policy().name == "mixed_float16":
             self.d_optimizer = _loss_scaled(self.d_optimizer)
             self.g_optimizer = _loss_scaled(self.g_optimizer)
-        self._compiled_kwargs = {
-            k: kwargs[k] for k in ("jit_compile", "steps_per_execution") if k in kwargs
-        }
+        self._compiled_kwargs = {k: kwargs[k] for k in ("jit_compile", "steps_per_execution") if k in kwargs}
         # Keras' learning-rate callbacks (LearningRateScheduler,
         # ReduceLROnPlateau) and TensorBoard act on `model.optimizer`: both players.
         self.optimizer = PlayerOptimizers(self)
@@ -307,9 +305,7 @@ class AdversarialModel(keras.Model):
     def _check_latent_input(generator, latent_dim):
         shape = getattr(generator, "input_shape", None)
         if isinstance(shape, tuple) and len(shape) == 2 and shape[1] not in (None, latent_dim):
-            raise ValueError(
-                f"latent_dim={latent_dim}, but the generator takes inputs of shape {shape[1:]}."
-            )
+            raise ValueError(f"latent_dim={latent_dim}, but the generator takes inputs of shape {shape[1:]}.")
 
     def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
         """`keras.Model.fit`, after checking the data and building the optimizers.
@@ -325,9 +321,7 @@ class AdversarialModel(keras.Model):
         line is the check's message.
         """
         if self.d_optimizer is None:
-            raise RuntimeError(
-                f"{type(self).__name__} must be compiled with d_optimizer and g_optimizer before fit()."
-            )
+            raise RuntimeError(f"{type(self).__name__} must be compiled with d_optimizer and g_optimizer before fit().")
         spec = _element_spec(x if y is None else (x, y))
         if hasattr(x, "element_spec"):
             kwargs.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself

@@ -140,9 +140,7 @@ class ConditionalGAN(GAN):
         if latent is not None:
             latent = np.asarray(latent, dtype="float32")
             if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
-                raise ValueError(
-                    f"Expected latent of shape (num_samples, {self.latent_dim}), got {latent.shape}."
-                )
+                raise ValueError(f"Expected latent of shape (num_samples, {self.latent_dim}), got {latent.shape}.")
             n = agree(n, len(latent), "num_samples", "latent")
         if labels is not None:
             labels = np.asarray(labels)
@@ -181,7 +179,9 @@ class ConditionalGAN(GAN):
         super().check_batch(batch, where)
         _, labels = self.unpack_real(batch)
         try:
-            check_label_values(keras.ops.convert_to_numpy(labels), self.num_classes, "labels", model=type(self).__name__)
+            check_label_values(
+                keras.ops.convert_to_numpy(labels), self.num_classes, "labels", model=type(self).__name__
+            )
         except ValueError as error:
             if not where:
                 raise
@@ -207,8 +207,7 @@ class ConditionalGAN(GAN):
             )
         if inputs is not None and inputs[0].shape[-1] not in (None, self.latent_dim):
             raise ValueError(
-                f"latent_dim={self.latent_dim}, but the generator's first input has shape "
-                f"{tuple(inputs[0].shape[1:])}."
+                f"latent_dim={self.latent_dim}, but the generator's first input has shape {tuple(inputs[0].shape[1:])}."
             )
         self.check_discriminator()
         for net in (self.generator, self.discriminator):

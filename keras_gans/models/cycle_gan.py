@@ -1,6 +1,5 @@
 """`CycleGAN`: unpaired image-to-image translation with cycle consistency."""
 
-
 import numpy as np
 import keras
 import tensorflow as tf
@@ -14,6 +13,7 @@ from keras_gans.models.image_pool import ImagePool
 # Salts that keep the two pools' random streams apart.
 _SALT_POOL_A = 11
 _SALT_POOL_B = 12
+
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class CycleGAN(_base.AdversarialModel):
@@ -248,7 +248,7 @@ class CycleGAN(_base.AdversarialModel):
         return self.generator_ab
 
     def serving_signatures(self):
-        """"a2b" (G), "b2a" (F), each with its uint8 twin; serving_default/uint8 = a2b."""
+        """ "a2b" (G), "b2a" (F), each with its uint8 twin; serving_default/uint8 = a2b."""
         from keras_gans import export
 
         return {
@@ -329,9 +329,7 @@ class CycleGAN(_base.AdversarialModel):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {name: keras.saving.serialize_keras_object(getattr(self, name)) for name in self.player_names}
-        )
+        config.update({name: keras.saving.serialize_keras_object(getattr(self, name)) for name in self.player_names})
         config.update(
             {
                 "cycle_weight": self.cycle_weight,
@@ -342,7 +340,6 @@ class CycleGAN(_base.AdversarialModel):
             }
         )
         return config
-
 
 
 def build_cycle_gan(
@@ -403,8 +400,12 @@ def build_cycle_gan(
 
     def discriminator(shape, name):
         return patchgan_discriminator(
-            shape, n_layers=discriminator_layers, base_filters=discriminator_filters,
-            normalization="instance", conditional=False, name=name,
+            shape,
+            n_layers=discriminator_layers,
+            base_filters=discriminator_filters,
+            normalization="instance",
+            conditional=False,
+            name=name,
         )
 
     model = CycleGAN(
@@ -435,9 +436,7 @@ def _l1(a, b):
 
 def _fits(shape, expected):
     shape, expected = tuple(shape), tuple(expected)
-    return len(shape) == len(expected) and all(
-        d is None or e is None or d == e for d, e in zip(shape, expected)
-    )
+    return len(shape) == len(expected) and all(d is None or e is None or d == e for d, e in zip(shape, expected))
 
 
 def _describe(data):

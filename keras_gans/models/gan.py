@@ -119,9 +119,7 @@ class GAN(_base.AdversarialModel):
         self.game = losses_lib.get(loss, **self.loss_options)
         if self.label_smoothing:
             if not self.game.cross_entropy:
-                raise ValueError(
-                    f"label_smoothing applies to the cross-entropy games only, got loss={loss!r}."
-                )
+                raise ValueError(f"label_smoothing applies to the cross-entropy games only, got loss={loss!r}.")
             self.game = losses_lib.get(loss, label_smoothing=self.label_smoothing, **self.loss_options)
         if self.discriminator_steps < 1:
             raise ValueError(f"discriminator_steps must be >= 1, got {discriminator_steps}.")
@@ -167,9 +165,7 @@ class GAN(_base.AdversarialModel):
             # Penalties on the clean batches (no flips, no instance noise).
             penalty = self.discriminator_penalty(real, fake, seeds.penalty)
             total = d_loss if penalty is None else d_loss + penalty
-        self.apply_update(
-            self.d_optimizer, tape, total, self.discriminator.trainable_variables, self.batch_size(real)
-        )
+        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables, self.batch_size(real))
         self.after_discriminator_update()
         return {
             "d_loss": d_loss,
@@ -385,9 +381,7 @@ class GAN(_base.AdversarialModel):
             latent = self.sample_latent(int(num_samples), seed=seed_t)
         latent = np.asarray(latent, dtype="float32")
         if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"Expected latent of shape (num_samples, {self.latent_dim}), got {latent.shape}."
-            )
+            raise ValueError(f"Expected latent of shape (num_samples, {self.latent_dim}), got {latent.shape}.")
         return self.run_batched(self.sampling_generator, latent, batch_size)
 
     @property

@@ -60,7 +60,10 @@ class ImagePool(keras.layers.Layer):
             per_replica = dict(trainable=False, synchronization="on_read", aggregation="only_first_replica")
             with keras.name_scope(self.name):  # paths "<pool>/images", "<pool>/count"
                 self.images = keras.Variable(
-                    "zeros", shape=(self.pool_size,) + self.image_shape, dtype="float32", name="images",
+                    "zeros",
+                    shape=(self.pool_size,) + self.image_shape,
+                    dtype="float32",
+                    name="images",
                     **per_replica,
                 )
                 self.count = keras.Variable(0, dtype="int32", name="count", **per_replica)

@@ -1,6 +1,5 @@
 """`Pix2Pix`: image-to-image translation with a conditional GAN."""
 
-
 import numpy as np
 import keras
 import tensorflow as tf
@@ -202,7 +201,10 @@ class Pix2Pix(_base.AdversarialModel):
             return self.run_batched(self.generator, images, batch_size)
         batch_size = int(batch_size)
         return np.concatenate(
-            [run_generator(self.generator, images[i : i + batch_size], "paper").numpy() for i in range(0, len(images), batch_size)]
+            [
+                run_generator(self.generator, images[i : i + batch_size], "paper").numpy()
+                for i in range(0, len(images), batch_size)
+            ]
         )
 
     @property
@@ -282,7 +284,6 @@ class Pix2Pix(_base.AdversarialModel):
         return config
 
 
-
 def l1_distance(target, output):
     """L_L1 = E|y - G(x, z)|_1, the mean absolute difference (float32)."""
     return tf.reduce_mean(tf.abs(tf.cast(target, tf.float32) - tf.cast(output, tf.float32)))
@@ -349,16 +350,29 @@ def build_pix2pix(
     image_shape = tuple(int(d) for d in image_shape)
     output_channels = image_shape[-1] if output_channels is None else int(output_channels)
     generator = unet_generator(
-        image_shape, output_channels=output_channels, depth=depth, base_filters=generator_filters,
-        normalization=normalization, dropout_rate=dropout_rate,
+        image_shape,
+        output_channels=output_channels,
+        depth=depth,
+        base_filters=generator_filters,
+        normalization=normalization,
+        dropout_rate=dropout_rate,
     )
     discriminator = patchgan_discriminator(
-        image_shape[:2] + (output_channels,), n_layers=n_layers, base_filters=discriminator_filters,
-        normalization=normalization, conditional=True, input_channels=image_shape[-1],
+        image_shape[:2] + (output_channels,),
+        n_layers=n_layers,
+        base_filters=discriminator_filters,
+        normalization=normalization,
+        conditional=True,
+        input_channels=image_shape[-1],
     )
     model = Pix2Pix(
-        generator, discriminator, l1_weight=l1_weight, gan_weight=gan_weight, loss=loss,
-        test_mode=test_mode, seed=seed,
+        generator,
+        discriminator,
+        l1_weight=l1_weight,
+        gan_weight=gan_weight,
+        loss=loss,
+        test_mode=test_mode,
+        seed=seed,
     )
     rate = learning_rate
     if steps_per_epoch:
@@ -438,7 +452,9 @@ def run_generator(generator, images, test_mode="inference"):
     if _check_test_mode(test_mode) == "inference":
         return generator(images, training=False)
     moving = [
-        v for layer in _all_layers(generator) if isinstance(layer, keras.layers.BatchNormalization)
+        v
+        for layer in _all_layers(generator)
+        if isinstance(layer, keras.layers.BatchNormalization)
         for v in (layer.moving_mean, layer.moving_variance)
     ]
     saved = [v.numpy() for v in moving]
@@ -504,8 +520,7 @@ def _check_players(generator, discriminator):
     g_out = tuple(getattr(generator, "output_shape", (None,) * 4)[1:])
     if not _fits(g_out, image):
         raise ValueError(
-            f"The generator outputs images of shape {g_out}, but the discriminator judges images of "
-            f"shape {image}."
+            f"The generator outputs images of shape {g_out}, but the discriminator judges images of shape {image}."
         )
     if not _fits(g_in, condition):
         raise ValueError(

@@ -182,7 +182,10 @@ class SemiSupervisedGAN(GAN):
         labels = self.checked_labels(tf.reshape(labels, [-1]))
         logits, _ = self.classifying_discriminator(images, training=False)
         return self.record(
-            {"supervised_loss": labels_lib.class_cross_entropy(labels, logits), "accuracy": labels_lib.class_accuracy(labels, logits)}
+            {
+                "supervised_loss": labels_lib.class_cross_entropy(labels, logits),
+                "accuracy": labels_lib.class_accuracy(labels, logits),
+            }
         )
 
     # --- hooks ---------------------------------------------------------------
@@ -249,11 +252,7 @@ def log_z(class_logits):
     return tf.reduce_logsumexp(tf.cast(class_logits, tf.float32), axis=-1)
 
 
-
 def _is_semi_supervised_batch(data):
     return (
-        isinstance(data, (tuple, list))
-        and len(data) == 2
-        and isinstance(data[0], (tuple, list))
-        and len(data[0]) == 2
+        isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], (tuple, list)) and len(data[0]) == 2
     )

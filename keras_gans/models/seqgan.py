@@ -1,6 +1,5 @@
 """`SeqGAN`: sequence generation with policy gradient and Monte Carlo rollouts."""
 
-
 import numpy as np
 import keras
 import tensorflow as tf
@@ -194,7 +193,9 @@ class SeqGAN(_base.AdversarialModel):
                     f"(missing `{name}`); build it with networks.lstm_generator(...)."
                 )
         if generator.seq_len != self.seq_len:
-            raise ValueError(f"seq_len={self.seq_len}, but the generator makes sequences of length {generator.seq_len}.")
+            raise ValueError(
+                f"seq_len={self.seq_len}, but the generator makes sequences of length {generator.seq_len}."
+            )
         shape = getattr(discriminator, "input_shape", None)
         if isinstance(shape, tuple) and len(shape) == 2 and shape[1] not in (None, self.seq_len):
             raise ValueError(f"seq_len={self.seq_len}, but the discriminator takes sequences of length {shape[1]}.")
@@ -295,7 +296,8 @@ class SeqGAN(_base.AdversarialModel):
             "d_loss": d_loss,
             "d_real": tf.reduce_mean(tf.sigmoid(tf.cast(real_logits, tf.float32))),
             "d_fake": tf.reduce_mean(tf.sigmoid(tf.cast(fake_logits, tf.float32))),
-            "d_accuracy": 0.5 * (
+            "d_accuracy": 0.5
+            * (
                 tf.reduce_mean(tf.cast(real_logits > 0, tf.float32))
                 + tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32))
             ),
@@ -604,7 +606,7 @@ class SeqGAN(_base.AdversarialModel):
         return np.concatenate(batches, axis=0)
 
     def serving_signatures(self):
-        """"num_samples", "temperature", "seed" (int32 scalars, temperature float32) -> "tokens"."""
+        """ "num_samples", "temperature", "seed" (int32 scalars, temperature float32) -> "tokens"."""
         from keras_gans import export
 
         specs = [
@@ -740,7 +742,9 @@ class _DiscriminatorSchedule(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         model = self.model
         for _ in range(model.discriminator_steps):
-            self.logs.append(model.train_discriminator(self.real, model.discriminator_samples, model.discriminator_epochs))
+            self.logs.append(
+                model.train_discriminator(self.real, model.discriminator_samples, model.discriminator_epochs)
+            )
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None and self.logs:

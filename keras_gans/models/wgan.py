@@ -39,9 +39,7 @@ class WGAN(GAN):
 
     def __init__(self, generator, discriminator, latent_dim, clip_value=0.01, discriminator_steps=5, **kwargs):
         kwargs.setdefault("loss", "wasserstein")
-        super().__init__(
-            generator, discriminator, latent_dim, discriminator_steps=discriminator_steps, **kwargs
-        )
+        super().__init__(generator, discriminator, latent_dim, discriminator_steps=discriminator_steps, **kwargs)
         self.clip_value = float(clip_value)
 
     def default_optimizers(self):

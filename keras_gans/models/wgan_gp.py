@@ -43,9 +43,7 @@ class WGANGP(GAN):
                 "Use layer or instance normalization (GroupNormalization) or none, e.g. "
                 "networks.dcgan_discriminator(..., normalization=None)."
             )
-        super().__init__(
-            generator, discriminator, latent_dim, discriminator_steps=discriminator_steps, **kwargs
-        )
+        super().__init__(generator, discriminator, latent_dim, discriminator_steps=discriminator_steps, **kwargs)
         self.gp_weight = float(gp_weight)
 
     def default_optimizers(self):
@@ -62,4 +60,3 @@ class WGANGP(GAN):
 
     def get_config(self):
         return {**super().get_config(), "gp_weight": self.gp_weight}
-

@@ -18,9 +18,7 @@ def _start_size(image_size):
 def _num_upsamplings(image_size):
     n = math.log2(image_size / _start_size(image_size)) if image_size > 0 else -1
     if image_size < 16 or image_size > 128 or n != int(n):
-        raise ValueError(
-            f"DCGAN networks take square images of 16, 28, 32, 64 or 128 pixels, got {image_size}."
-        )
+        raise ValueError(f"DCGAN networks take square images of 16, 28, 32, 64 or 128 pixels, got {image_size}.")
     return int(n)
 
 
@@ -31,9 +29,7 @@ _SUFFIX = {"batch": "bn", "layer": "ln", "instance": "in"}
 def _check_image_shape(image_shape):
     image_shape = tuple(image_shape)
     if len(image_shape) != 3 or image_shape[0] != image_shape[1] or image_shape[2] not in (1, 3):
-        raise ValueError(
-            f"Expected image_shape (size, size, channels) with 1 or 3 channels, got {image_shape}."
-        )
+        raise ValueError(f"Expected image_shape (size, size, channels) with 1 or 3 channels, got {image_shape}.")
     return image_shape
 
 

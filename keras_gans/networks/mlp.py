@@ -27,7 +27,9 @@ def mlp_generator(latent_dim, output_dim, hidden_units=(128, 128), activation="r
     return keras.Model(z, x, name=name)
 
 
-def mlp_discriminator(input_dim, hidden_units=(128, 128), activation="leaky_relu", spectral_norm=False, name="mlp_discriminator"):
+def mlp_discriminator(
+    input_dim, hidden_units=(128, 128), activation="leaky_relu", spectral_norm=False, name="mlp_discriminator"
+):
     """An MLP discriminator returning one logit per sample.
 
     Args:

@@ -122,8 +122,13 @@ def patchgan_discriminator(
         if padding:
             x = layers.ZeroPadding2D(padding, name=f"{label}_pad")(x)
         return layers.Conv2D(
-            filters, kernel, strides=stride, padding="valid", use_bias=bias,
-            kernel_initializer=conv_init(), name=label,
+            filters,
+            kernel,
+            strides=stride,
+            padding="valid",
+            use_bias=bias,
+            kernel_initializer=conv_init(),
+            name=label,
         )(x)
 
     if n_layers == 0:

@@ -111,7 +111,9 @@ def resnet_generator(
     output_channels = int(output_channels or image_shape[2])
 
     def conv(x, filters, kernel, stride, label):
-        return layers.Conv2D(filters, kernel, strides=stride, padding="valid", kernel_initializer=_init(), name=label)(x)
+        return layers.Conv2D(filters, kernel, strides=stride, padding="valid", kernel_initializer=_init(), name=label)(
+            x
+        )
 
     images = keras.Input(image_shape, name="image")
     # c7s1-k
@@ -142,9 +144,7 @@ def resnet_generator(
     # the map one pixel down and right.
     for i in range(num_downsamplings):
         filters //= 2
-        x = layers.Conv2DTranspose(
-            filters, 3, strides=2, padding="valid", kernel_initializer=_init(), name=f"u{i}"
-        )(x)
+        x = layers.Conv2DTranspose(filters, 3, strides=2, padding="valid", kernel_initializer=_init(), name=f"u{i}")(x)
         x = layers.Cropping2D(((1, 0), (1, 0)), name=f"u{i}_crop")(x)
         x = layers.ReLU()(instance_norm(f"u{i}_norm")(x))
     # c7s1-3, tanh

@@ -170,9 +170,7 @@ class LSTMGenerator(keras.Model):
             features, state = self.advance(tokens[:, t], state)
             return t + 1, features, state
 
-        t, features, state = tf.while_loop(
-            lambda t, *_: t < prefix_length, feed, (tf.constant(0), features, state)
-        )
+        t, features, state = tf.while_loop(lambda t, *_: t < prefix_length, feed, (tf.constant(0), features, state))
 
         def sample(t, tokens, features, state):
             drawn = tf.cast(draw(self.project(features), t), tf.int32)
@@ -180,9 +178,7 @@ class LSTMGenerator(keras.Model):
             features, state = self.advance(drawn, state)
             return t + 1, tokens, features, state
 
-        _, tokens, _, _ = tf.while_loop(
-            lambda t, *_: t < self.seq_len, sample, (t, tokens, features, state)
-        )
+        _, tokens, _, _ = tf.while_loop(lambda t, *_: t < self.seq_len, sample, (t, tokens, features, state))
         return tokens
 
     def sample(self, num_samples, seed, temperature=1.0):

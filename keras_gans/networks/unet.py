@@ -142,8 +142,13 @@ def unet_generator(
         if i > 0:
             x = layers.LeakyReLU(0.2)(x)
         x = layers.Conv2D(
-            filters(i), 4, strides=2, padding="same", use_bias=use_bias,
-            kernel_initializer=conv_init(), name=f"down{i}",
+            filters(i),
+            4,
+            strides=2,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=conv_init(),
+            name=f"down{i}",
         )(x)
         if 0 < i < depth - 1:
             x = norm(x, f"down{i}")
@@ -153,8 +158,13 @@ def unet_generator(
         level = depth - 2 - j
         x = layers.ReLU()(x)
         x = layers.Conv2DTranspose(
-            filters(level), 4, strides=2, padding="same", use_bias=use_bias,
-            kernel_initializer=conv_init(), name=f"up{j}",
+            filters(level),
+            4,
+            strides=2,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=conv_init(),
+            name=f"up{j}",
         )(x)
         x = norm(x, f"up{j}")
         if j < dropout_blocks and dropout_rate > 0:

@@ -33,12 +33,8 @@ def test_frechet_distance_full_covariance_matches_eigen_formula():
     r1 = scipy.linalg.sqrtm(s1).real
     tr_sqrt = np.sum(np.sqrt(np.linalg.eigvalsh(r1 @ s2 @ r1)))
     expected = np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2) - 2 * tr_sqrt
-    assert D.frechet_distance(mu1, s1, mu2, s2) == pytest.approx(
-        expected, rel=1e-8
-    )
-    assert D.frechet_distance(mu1, s1, mu2, s2) == pytest.approx(
-        D.frechet_distance(mu2, s2, mu1, s1), rel=1e-8
-    )
+    assert D.frechet_distance(mu1, s1, mu2, s2) == pytest.approx(expected, rel=1e-8)
+    assert D.frechet_distance(mu1, s1, mu2, s2) == pytest.approx(D.frechet_distance(mu2, s2, mu1, s1), rel=1e-8)
 
 
 def test_frechet_distance_from_features_symmetric_and_zero_for_same_set():
@@ -49,9 +45,7 @@ def test_frechet_distance_from_features_symmetric_and_zero_for_same_set():
     dxy = D.frechet_distance_from_features(x, y)
     assert dxy > 0.5
     assert dxy == pytest.approx(D.frechet_distance_from_features(y, x), rel=1e-6)
-    expected = D.frechet_distance(
-        x.mean(0), np.cov(x, rowvar=False), y.mean(0), np.cov(y, rowvar=False)
-    )
+    expected = D.frechet_distance(x.mean(0), np.cov(x, rowvar=False), y.mean(0), np.cov(y, rowvar=False))
     assert dxy == pytest.approx(expected, rel=1e-10)
 
 
@@ -76,9 +70,7 @@ def test_frechet_distance_singular_covariances():
     assert np.isfinite(other) and other > 1.0
     # All-constant features: zero covariances.
     zeros = np.zeros((10, 4))
-    assert D.frechet_distance_from_features(zeros, zeros + 1) == pytest.approx(
-        4.0, abs=1e-5
-    )
+    assert D.frechet_distance_from_features(zeros, zeros + 1) == pytest.approx(4.0, abs=1e-5)
 
 
 def test_feature_statistics_streaming_equals_one_shot():
@@ -89,9 +81,7 @@ def test_feature_statistics_streaming_equals_one_shot():
         stats.update(chunk)
     assert stats.count == 1000 and stats.dim == 7
     np.testing.assert_allclose(stats.mean(), x.mean(0), rtol=1e-12)
-    np.testing.assert_allclose(
-        stats.covariance(), np.cov(x, rowvar=False), rtol=1e-9, atol=1e-12
-    )
+    np.testing.assert_allclose(stats.covariance(), np.cov(x, rowvar=False), rtol=1e-9, atol=1e-12)
     with pytest.raises(ValueError):
         stats.update(np.zeros((3, 6)))
     with pytest.raises(ValueError):
@@ -177,17 +167,10 @@ def _gauss_mmd2_loop(x, y, sigma, biased):
     k = lambda a, b: np.exp(-np.sum((a - b) ** 2) / (2 * sigma**2))  # noqa
     m, n = len(x), len(y)
     pairs = lambda p, q, same: [  # noqa: E731
-        k(p[i], q[j])
-        for i in range(len(p))
-        for j in range(len(q))
-        if biased or not same or i != j
+        k(p[i], q[j]) for i in range(len(p)) for j in range(len(q)) if biased or not same or i != j
     ]
     if biased:
-        return (
-            np.mean(pairs(x, x, True))
-            + np.mean(pairs(y, y, True))
-            - 2 * np.mean(pairs(x, y, False))
-        )
+        return np.mean(pairs(x, x, True)) + np.mean(pairs(y, y, True)) - 2 * np.mean(pairs(x, y, False))
     return (
         sum(pairs(x, x, True)) / (m * (m - 1))
         + sum(pairs(y, y, True)) / (n * (n - 1))
@@ -207,9 +190,7 @@ def test_mmd_matches_double_loop(biased):
     dists = [np.linalg.norm(a - b) for a, b in itertools.combinations(z, 2)]
     median = np.median(dists)
     assert D.median_heuristic(x, y) == pytest.approx(median, abs=1e-10)
-    assert D.mmd(x, y, biased=biased) == pytest.approx(
-        _gauss_mmd2_loop(x, y, median, biased), abs=1e-10
-    )
+    assert D.mmd(x, y, biased=biased) == pytest.approx(_gauss_mmd2_loop(x, y, median, biased), abs=1e-10)
 
 
 def test_mmd_separates_distributions():
@@ -240,9 +221,7 @@ def test_one_nn_accuracy_on_unequal_sets_is_balanced():
     # larger set is subsampled to the smaller's size.
     rng = _rng(19)
     x, y = rng.normal(size=(300, 2)), rng.normal(size=(2000, 2))
-    assert D.one_nn_ideal(300, 2000) == pytest.approx(
-        (300 * 299 + 2000 * 1999) / (2300 * 2299)
-    )
+    assert D.one_nn_ideal(300, 2000) == pytest.approx((300 * 299 + 2000 * 1999) / (2300 * 2299))
     assert D.one_nn_ideal(300, 300) == pytest.approx(299 / 599)
     unbalanced = D.one_nn_accuracy(x, y, balance=False)
     assert abs(unbalanced - D.one_nn_ideal(300, 2000)) < 0.03
@@ -260,13 +239,9 @@ def test_wasserstein_1d_matches_scipy():
     x, y = rng.normal(size=50), rng.exponential(size=50)
     ref = scipy.stats.wasserstein_distance(x, y)
     assert D.wasserstein_distance(x, y) == pytest.approx(ref, abs=1e-12)
-    assert D.wasserstein_distance(x[:, None], y[:, None]) == pytest.approx(
-        ref, abs=1e-12
-    )
+    assert D.wasserstein_distance(x[:, None], y[:, None]) == pytest.approx(ref, abs=1e-12)
     ref_unequal = scipy.stats.wasserstein_distance(x, y[:30])
-    assert D.wasserstein_distance(x, y[:30]) == pytest.approx(
-        ref_unequal, abs=1e-12
-    )
+    assert D.wasserstein_distance(x, y[:30]) == pytest.approx(ref_unequal, abs=1e-12)
 
 
 def test_wasserstein_exact_assignment_hand_example():
@@ -287,9 +262,7 @@ def test_wasserstein_unequal_sizes_linear_program():
     rng = _rng(11)
     a, b = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
     # The LP on duplicated points equals the assignment solution.
-    assert D.wasserstein_distance(a, np.concatenate([b, b])) == pytest.approx(
-        D.wasserstein_distance(a, b), abs=1e-8
-    )
+    assert D.wasserstein_distance(a, np.concatenate([b, b])) == pytest.approx(D.wasserstein_distance(a, b), abs=1e-8)
     with pytest.raises(ValueError, match="sliced"):
         D.wasserstein_distance(a, b[:5], max_lp_size=10)
 
@@ -304,9 +277,7 @@ def test_sliced_wasserstein():
     assert swd == pytest.approx(D.wasserstein_distance(a, b), abs=1e-10)
     # Unequal sizes go through scipy per projection.
     swd_unequal = D.sliced_wasserstein_distance(a, b[:1500], num_projections=4)
-    assert swd_unequal == pytest.approx(
-        scipy.stats.wasserstein_distance(a[:, 0], b[:1500, 0]), abs=1e-10
-    )
+    assert swd_unequal == pytest.approx(scipy.stats.wasserstein_distance(a[:, 0], b[:1500, 0]), abs=1e-10)
     # A shift v in 2-D projects to |v| E|cos(theta)| = 2 |v| / pi.
     y = x[:, :2] + np.array([3.0, 4.0])
     swd2 = D.sliced_wasserstein_distance(x[:, :2], y, num_projections=2000)

@@ -18,9 +18,7 @@ from keras_gans.metrics import seeded_sampler
 from keras_gans.metrics.evaluate import _Reservoir
 from keras_gans.metrics.evaluate import batch_seed
 
-_PROJECTION = np.random.default_rng(123).normal(
-    size=(32 * 32 * 3, 16)
-).astype(np.float32) / np.sqrt(32 * 32 * 3)
+_PROJECTION = np.random.default_rng(123).normal(size=(32 * 32 * 3, 16)).astype(np.float32) / np.sqrt(32 * 32 * 3)
 
 
 def flat_projection(images):
@@ -77,9 +75,7 @@ def test_evaluate_matches_direct_computation():
         reference_split="toy/test",
     )
     f_real, f_fake = mean_pixels(real), mean_pixels(fake)
-    assert results["fid"] == pytest.approx(
-        frechet_distance_from_features(f_real, f_fake), rel=1e-6
-    )
+    assert results["fid"] == pytest.approx(frechet_distance_from_features(f_real, f_fake), rel=1e-6)
     # With all features kept (in stream order), KID is the direct value.
     expected_kid = kid(f_real, f_fake, 10, 50, seed=0)
     assert results["kid"] == pytest.approx(expected_kid[0], rel=1e-5)
@@ -99,23 +95,33 @@ def test_evaluate_matches_direct_computation():
 
 def test_evaluate_scores_with_classifier():
     rng = np.random.default_rng(1)
-    real = np.concatenate(
-        [rng.uniform(0.1, 1, (100, 4, 4, 1)), rng.uniform(-1, -0.1, (100, 4, 4, 1))]
-    ).astype(np.float32)
+    real = np.concatenate([rng.uniform(0.1, 1, (100, 4, 4, 1)), rng.uniform(-1, -0.1, (100, 4, 4, 1))]).astype(
+        np.float32
+    )
     real = real[rng.permutation(200)]
     collapsed = lambda n: rng.uniform(0.1, 1, (n, 4, 4, 1))  # noqa: E731
     results = evaluate_generator(
-        collapsed, real, metrics=("is", "mode_score"), num_samples=100,
-        batch_size=30, features="domain", classifier=BrightnessClassifier(),
-        is_splits=5, num_real_samples=200,
+        collapsed,
+        real,
+        metrics=("is", "mode_score"),
+        num_samples=100,
+        batch_size=30,
+        features="domain",
+        classifier=BrightnessClassifier(),
+        is_splits=5,
+        num_real_samples=200,
     )
     assert results["is"] == pytest.approx(1.0, abs=1e-6)
     assert results["mode_score"] == pytest.approx(0.5, rel=1e-6)
     assert results["protocol"]["classifier"] == "brightness"
     assert results["protocol"]["feature_extractor"] == "brightness"
     good = evaluate_generator(
-        sequential_generator(real), real, metrics=("is", "mode_score", "fid"),
-        num_samples=200, features="domain", classifier=BrightnessClassifier(),
+        sequential_generator(real),
+        real,
+        metrics=("is", "mode_score", "fid"),
+        num_samples=200,
+        features="domain",
+        classifier=BrightnessClassifier(),
         is_splits=2,
     )
     assert good["is"] == pytest.approx(2.0, rel=1e-2)
@@ -168,13 +174,8 @@ def test_format_table():
 
 def test_evaluate_streams_50000_images_in_bounded_memory():
     n, batch = 50_000, 250
-    real = (
-        tf.data.Dataset.range(n // batch)
-        .map(
-            lambda i: tf.random.stateless_uniform(
-                (batch, 32, 32, 3), seed=tf.stack([i, 0]), minval=-1, maxval=1
-            )
-        )
+    real = tf.data.Dataset.range(n // batch).map(
+        lambda i: tf.random.stateless_uniform((batch, 32, 32, 3), seed=tf.stack([i, 0]), minval=-1, maxval=1)
     )
     rng = np.random.default_rng(0)
 
@@ -184,9 +185,15 @@ def test_evaluate_streams_50000_images_in_bounded_memory():
     tracemalloc.start()
     try:
         results = evaluate_generator(
-            generate, real, metrics=("fid", "kid", "precision", "recall"),
-            num_samples=n, batch_size=batch, features=flat_projection,
-            max_kernel_samples=2000, kid_subsets=20, kid_subset_size=500,
+            generate,
+            real,
+            metrics=("fid", "kid", "precision", "recall"),
+            num_samples=n,
+            batch_size=batch,
+            features=flat_projection,
+            max_kernel_samples=2000,
+            kid_subsets=20,
+            kid_subset_size=500,
         )
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -223,11 +230,17 @@ def test_evaluate_records_every_metrics_protocol():
     fake = rng.uniform(-1, 1, size=(300, 4, 4, 1)).astype(np.float32)
     with pytest.warns(UserWarning, match="KID subset size 120"):
         results = evaluate_generator(
-            sequential_generator(fake), real,
+            sequential_generator(fake),
+            real,
             metrics=("fid", "kid", "is", "mode_score", "precision", "one_nn"),
-            num_samples=300, num_real_samples=120, batch_size=50,
-            features="domain", classifier=BrightnessClassifier(),
-            kid_subsets=5, is_splits=7, reference_split="toy:test",
+            num_samples=300,
+            num_real_samples=120,
+            batch_size=50,
+            features="domain",
+            classifier=BrightnessClassifier(),
+            kid_subsets=5,
+            is_splits=7,
+            reference_split="toy:test",
         )
     protocol = results["protocol"]
     assert "mode_score_std" not in results and isinstance(results["mode_score"], float)
@@ -255,14 +268,21 @@ def test_evaluate_warns_when_fid_has_fewer_samples_than_dimensions():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # 40 samples of 16-d features: fine
         results = evaluate_generator(
-            lambda n: rng.uniform(-1, 1, (n, 32, 32, 3)), real, metrics=("fid",),
-            num_samples=40, features=flat_projection, batch_size=20,
+            lambda n: rng.uniform(-1, 1, (n, 32, 32, 3)),
+            real,
+            metrics=("fid",),
+            num_samples=40,
+            features=flat_projection,
+            batch_size=20,
         )
     assert results["protocol"]["metrics"]["fid"] == "40 real / 40 generated"
     with pytest.warns(UserWarning, match="fewer samples than dimensions"):
         results = evaluate_generator(
-            lambda n: rng.uniform(-1, 1, (n, 32, 32, 3)), real[:10], metrics=("fid",),
-            num_samples=10, features=flat_projection,
+            lambda n: rng.uniform(-1, 1, (n, 32, 32, 3)),
+            real[:10],
+            metrics=("fid",),
+            num_samples=10,
+            features=flat_projection,
         )
     assert "biased" in results["protocol"]["metrics"]["fid"]
 
@@ -289,12 +309,20 @@ def test_metrics_callback_writes_logs_and_tensorboard(tmp_path, capsys):
     model = DummyGAN()
     model.compile(optimizer="sgd", loss="mse")
     callback = MetricsCallback(
-        real, metrics=("fid", "kid"), num_samples=64, log_dir=str(tmp_path),
-        features=flat_projection, batch_size=32, kid_subsets=5,
+        real,
+        metrics=("fid", "kid"),
+        num_samples=64,
+        log_dir=str(tmp_path),
+        features=flat_projection,
+        batch_size=32,
+        kid_subsets=5,
         kid_subset_size=32,
     )
     history = model.fit(
-        np.zeros((8, 2)), np.zeros((8, 1)), epochs=1, verbose=0,
+        np.zeros((8, 2)),
+        np.zeros((8, 1)),
+        epochs=1,
+        verbose=0,
         callbacks=[callback],
     )
     assert "fid" in history.history and "kid_std" in history.history
@@ -314,11 +342,7 @@ def test_metrics_callback_writes_logs_and_tensorboard(tmp_path, capsys):
     assert fid == pytest.approx(history.history["fid"][0], rel=1e-6)
     # Every saved figure carries its protocol: the scalars' descriptions, a
     # text summary, metrics.jsonl, and the printed line.
-    events = [
-        value
-        for event in tf.compat.v1.train.summary_iterator(event_file)
-        for value in event.summary.value
-    ]
+    events = [value for event in tf.compat.v1.train.summary_iterator(event_file) for value in event.summary.value]
     described = {v.tag: v.metadata.summary_description for v in events}
     assert "64 real / 64 generated" in described["metrics/fid"]
     assert "5 subsets of 32 per set" in described["metrics/kid_std"]
@@ -334,11 +358,17 @@ def test_metrics_callback_writes_logs_and_tensorboard(tmp_path, capsys):
     assert "MetricsCallback epoch 1: fid" in printed and "protocol:" in printed
 
     every_two = MetricsCallback(
-        real, metrics=("fid",), every_n_epochs=2, num_samples=64,
+        real,
+        metrics=("fid",),
+        every_n_epochs=2,
+        num_samples=64,
         features=flat_projection,
     )
     model.fit(
-        np.zeros((8, 2)), np.zeros((8, 1)), epochs=3, verbose=0,
+        np.zeros((8, 2)),
+        np.zeros((8, 1)),
+        epochs=3,
+        verbose=0,
         callbacks=[every_two],
     )
     assert [epoch for epoch, _ in every_two.results] == [1]
@@ -361,8 +391,9 @@ def test_metrics_callback_seeded_samples_are_distinct_and_reproducible():
     def run():
         model = SeededDummyGAN()
         model.compile(optimizer="sgd", loss="mse")
-        callback = MetricsCallback(real, metrics=("fid",), num_samples=60, features=features,
-                                   batch_size=20, seed=7, verbose=0)
+        callback = MetricsCallback(
+            real, metrics=("fid",), num_samples=60, features=features, batch_size=20, seed=7, verbose=0
+        )
         model.fit(np.zeros((8, 2)), np.zeros((8, 1)), epochs=2, verbose=0, callbacks=[callback])
         return [r["fid"] for _, r in callback.results], callback.results[0][1]["protocol"]
 

@@ -117,7 +117,11 @@ def test_domain_classifier_train_cache_and_reload(tmp_path, monkeypatch):
     test = tf.data.Dataset.from_tensor_slices((test_images, test_labels))
 
     clf = train_domain_classifier(
-        train, num_classes=2, epochs=3, batch_size=16, cache_dir=str(tmp_path),
+        train,
+        num_classes=2,
+        epochs=3,
+        batch_size=16,
+        cache_dir=str(tmp_path),
         name="topbottom",
     )
     assert isinstance(clf, DomainClassifier)
@@ -136,15 +140,9 @@ def test_domain_classifier_train_cache_and_reload(tmp_path, monkeypatch):
         raise AssertionError("should load from cache")
 
     monkeypatch.setattr(classifier_module, "build_domain_classifier", no_build)
-    loaded = train_domain_classifier(
-        train, num_classes=2, cache_dir=str(tmp_path), name="topbottom"
-    )
-    np.testing.assert_allclose(
-        loaded.features(test_images), feats, rtol=1e-5, atol=1e-6
-    )
-    np.testing.assert_allclose(
-        loaded.probabilities(test_images), probs, rtol=1e-5, atol=1e-6
-    )
+    loaded = train_domain_classifier(train, num_classes=2, cache_dir=str(tmp_path), name="topbottom")
+    np.testing.assert_allclose(loaded.features(test_images), feats, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(loaded.probabilities(test_images), probs, rtol=1e-5, atol=1e-6)
 
     with pytest.raises(ValueError, match="takes images of shape"):
         loaded.features(np.zeros((2, 16, 16, 1), np.float32))
@@ -153,7 +151,9 @@ def test_domain_classifier_train_cache_and_reload(tmp_path, monkeypatch):
         with pytest.warns(UserWarning, match="retraining"):
             train_domain_classifier(
                 train.map(lambda x, y: (tf.tile(x, [1, 1, 3]), y)),
-                num_classes=2, cache_dir=str(tmp_path), name="topbottom",
+                num_classes=2,
+                cache_dir=str(tmp_path),
+                name="topbottom",
             )
 
 

@@ -70,7 +70,9 @@ def test_loads_pytorch_layout_weights(stub):
     model, state = stub
     F.load_fid_inception_weights(model, state)
     conv = model.get_layer("Mixed_7c.branch3x3_2a.conv")  # a (1, 3) kernel
-    np.testing.assert_allclose(conv.kernel.numpy(), state["Mixed_7c.branch3x3_2a.conv.weight"].transpose(2, 3, 1, 0), rtol=1e-6)
+    np.testing.assert_allclose(
+        conv.kernel.numpy(), state["Mixed_7c.branch3x3_2a.conv.weight"].transpose(2, 3, 1, 0), rtol=1e-6
+    )
     bn = model.get_layer("Conv2d_1a_3x3.bn")
     np.testing.assert_allclose(bn.moving_variance.numpy(), state["Conv2d_1a_3x3.bn.running_var"], rtol=1e-6)
     np.testing.assert_allclose(model.get_layer("fc").kernel.numpy(), state["fc.weight"].T, rtol=1e-6)
@@ -87,8 +89,12 @@ def test_wrong_state_dicts_are_refused_with_the_names(stub):
     with pytest.raises(ValueError) as error:
         F.load_fid_inception_weights(model, broken)
     message = str(error.value)
-    for words in ("missing Mixed_5b.branch1x1.conv.weight", "Mixed_6e.branch_pool.bn.bias has shape (7,)",
-                  "unused AuxLogits.fc.weight", F.FID_WEIGHTS_FILE):
+    for words in (
+        "missing Mixed_5b.branch1x1.conv.weight",
+        "Mixed_6e.branch_pool.bn.bias has shape (7,)",
+        "unused AuxLogits.fc.weight",
+        F.FID_WEIGHTS_FILE,
+    ):
         assert words in message
 
 
@@ -121,8 +127,9 @@ def _check_extractor(extractor):
     real = np.random.default_rng(2).uniform(-1, 1, (6, 16, 16, 1)).astype(np.float32)
     # (FID itself would spend its time on the square root of a 2048x2048 matrix.)
     fake = iter(np.split(real * 0.5, 2))
-    results = evaluate_generator(lambda n: next(fake), real, metrics=("one_nn",), num_samples=6,
-                                 features=extractor, batch_size=3)
+    results = evaluate_generator(
+        lambda n: next(fake), real, metrics=("one_nn",), num_samples=6, features=extractor, batch_size=3
+    )
     protocol = results["protocol"]
     assert protocol["feature_network"].startswith("FID Inception v3")
     assert protocol["feature_dim"] == 2048 and protocol["weights"] == "stub"
@@ -137,8 +144,13 @@ def test_download_failure_and_checksum_are_explained(tmp_path, monkeypatch):
         F.fid_inception_extractor()
     assert F.FID_WEIGHTS_URL in str(error.value) and "features='domain'" in str(error.value)
     with pytest.raises(RuntimeError, match="one-time download"):
-        evaluate_generator(lambda n: np.zeros((n, 8, 8, 1)), np.zeros((4, 8, 8, 1)), metrics=("fid",),
-                           num_samples=4, features="fid_inception")
+        evaluate_generator(
+            lambda n: np.zeros((n, 8, 8, 1)),
+            np.zeros((4, 8, 8, 1)),
+            metrics=("fid",),
+            num_samples=4,
+            features="fid_inception",
+        )
 
     wrong = tmp_path / F.FID_WEIGHTS_FILE
     wrong.write_bytes(b"a different file")

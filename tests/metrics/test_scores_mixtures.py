@@ -24,9 +24,7 @@ def test_inception_score_extremes():
     collapsed = _one_hot(np.zeros(1000, int))
     assert inception_score(collapsed)[0] == pytest.approx(1.0, abs=1e-6)
     # Confident predictions over 4 of 10 classes.
-    assert inception_score(_one_hot(np.arange(1000) % 4))[0] == pytest.approx(
-        4.0, rel=1e-6
-    )
+    assert inception_score(_one_hot(np.arange(1000) % 4))[0] == pytest.approx(4.0, rel=1e-6)
 
 
 def test_inception_score_bounds_and_streaming():
@@ -56,9 +54,7 @@ def test_mode_score():
     assert inception_score(half)[0] == pytest.approx(5.0, rel=1e-6)
     assert mode_score(half, real) == pytest.approx(2.5, rel=1e-6)
     # Matching a non-uniform real marginal is not penalised.
-    assert mode_score(half, _one_hot(np.arange(50) % 5)) == pytest.approx(
-        5.0, rel=1e-6
-    )
+    assert mode_score(half, _one_hot(np.arange(50) % 5)) == pytest.approx(5.0, rel=1e-6)
     with pytest.raises(ValueError):
         mode_score(good, _one_hot(np.arange(10) % 3, 3))
 
@@ -98,9 +94,7 @@ def test_mode_score_is_over_all_samples():
     assert isinstance(value, float)
     assert value == pytest.approx(np.exp(expected_kl - kl_marginals), rel=1e-9)
     # = the Inception Score of all samples, penalised by the marginals' KL.
-    assert value == pytest.approx(
-        inception_score(probs, splits=1)[0] * np.exp(-kl_marginals), rel=1e-9
-    )
+    assert value == pytest.approx(inception_score(probs, splits=1)[0] * np.exp(-kl_marginals), rel=1e-9)
     stats = ScoreStatistics(400, splits=10)
     for chunk in np.array_split(probs, 7):
         stats.update(chunk)
@@ -154,6 +148,4 @@ def test_mode_coverage_partial_with_outliers():
     assert result["num_modes"] == 8
     assert result["high_quality_fraction"] == pytest.approx(30 / 34)
     # A looser threshold accepts the near miss.
-    assert mode_coverage(samples, centers, std, threshold=5.0)[
-        "modes_captured"
-    ] == 4
+    assert mode_coverage(samples, centers, std, threshold=5.0)["modes_captured"] == 4

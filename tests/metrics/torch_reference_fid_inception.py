@@ -48,12 +48,15 @@ def torch_fid_inception():
             self.branch_pool = Basic(cin, pool, 1)
 
         def forward(self, x):
-            return torch.cat([
-                self.branch1x1(x),
-                self.branch5x5_2(self.branch5x5_1(x)),
-                self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
-                self.branch_pool(avg(x)),
-            ], 1)
+            return torch.cat(
+                [
+                    self.branch1x1(x),
+                    self.branch5x5_2(self.branch5x5_1(x)),
+                    self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
+                    self.branch_pool(avg(x)),
+                ],
+                1,
+            )
 
     class B(nn.Module):
         def __init__(self, cin):
@@ -64,11 +67,14 @@ def torch_fid_inception():
             self.branch3x3dbl_3 = Basic(96, 96, 3, stride=2)
 
         def forward(self, x):
-            return torch.cat([
-                self.branch3x3(x),
-                self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
-                F.max_pool2d(x, 3, 2),
-            ], 1)
+            return torch.cat(
+                [
+                    self.branch3x3(x),
+                    self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
+                    F.max_pool2d(x, 3, 2),
+                ],
+                1,
+            )
 
     class C(nn.Module):
         def __init__(self, cin, c7):
@@ -184,8 +190,10 @@ def save(weights_path, io_path):
             print(f"this transcription vs pytorch-fid's own InceptionV3, {name}: max abs diff {err:.3g}")
         pool3, logits = reference
     np.savez(io_path, images01=images, pool3=pool3.numpy(), logits=logits.numpy())
-    print(f"wrote {weights_path} and {io_path} (outputs of "
-          f"{'pytorch-fid' if reference is not None else 'this transcription'})")
+    print(
+        f"wrote {weights_path} and {io_path} (outputs of "
+        f"{'pytorch-fid' if reference is not None else 'this transcription'})"
+    )
 
 
 def _pytorch_fid_outputs(state_dict, images):
@@ -220,8 +228,10 @@ def compare(weights_path, io_path):
     for name, got, want in (("pool3", out[0], ref["pool3"]), ("logits", out[1], ref["logits"])):
         got = np.asarray(got)
         err = np.max(np.abs(got - want))
-        print(f"{name}: max abs diff {err:.3g}, max abs value {np.max(np.abs(want)):.3g}, "
-              f"relative {err / np.max(np.abs(want)):.3g}")
+        print(
+            f"{name}: max abs diff {err:.3g}, max abs value {np.max(np.abs(want)):.3g}, "
+            f"relative {err / np.max(np.abs(want)):.3g}"
+        )
 
 
 if __name__ == "__main__":
