@@ -39,6 +39,7 @@ mutants: $(STAMP)
 ## ruff's lint rules (pyproject.toml [tool.ruff]); `.ci/run` runs it.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## Would `pip install keras-gans` beside an installed `tensorflow` add another TensorFlow build? (PyPI only)
 check-install:
