@@ -268,12 +268,13 @@ def cmd_train(args):
         callbacks.LossCurve(os.path.join(args.out, "loss_curve.png"), history=previous),
     ]
     if images:
+        sample_fn, columns = zoo.grid_sampler(run["model"], data)
         cbs.append(
             callbacks.SampleGrid(
                 os.path.join(args.out, "samples"),
                 every_n_epochs=args.samples_every,
-                sample_fn=_grid_samples(run["model"], data),
-                columns=_grid_columns(run["model"]),
+                sample_fn=sample_fn,
+                columns=columns,
             )
         )
     if args.tensorboard:
@@ -307,7 +308,7 @@ TENSORBOARD = "tensorboard"
 
 def _tensorboard_callback(args, run, data, images, strategy):
     """GANTensorBoard into RUN_DIR/tensorboard (a throwaway folder on non-chief workers)."""
-    from keras_gans import callbacks, distribute
+    from keras_gans import callbacks, distribute, zoo
 
     freq = args.tensorboard_update_freq
     if freq != "epoch":
@@ -322,12 +323,13 @@ def _tensorboard_callback(args, run, data, images, strategy):
         import tempfile
 
         log_dir = tempfile.mkdtemp()
+    sample_fn, columns = zoo.grid_sampler(run["model"], data) if images else (None, None)
     return callbacks.GANTensorBoard(
         log_dir,
         update_freq=freq,
         images_every=args.samples_every if images else 0,
-        sample_fn=_grid_samples(run["model"], data) if images else None,
-        columns=_grid_columns(run["model"]),
+        sample_fn=sample_fn,
+        columns=columns,
     )
 
 
@@ -335,32 +337,6 @@ def _is_image_spec(spec):
     while isinstance(spec, (tuple, list)):
         spec = spec[0]
     return len(spec.shape) == 4
-
-
-def _grid_samples(model_name, data):
-    """What a sample grid shows: samples, one row per class, or source | translation."""
-    if model_name in ("cgan", "acgan"):
-        from keras_gans.callbacks import class_grid
-
-        return lambda model, n, seed: class_grid(model, seed=seed)
-    if model_name in ("pix2pix", "cyclegan"):
-        sources = next(iter(data))[0][:8]
-
-        def translations(model, n, seed):
-            generator = model.generator if model_name == "pix2pix" else model.generator_ab
-            outputs = generator(sources, training=False).numpy()
-            if outputs.shape[-1] != sources.shape[-1]:
-                outputs = outputs.mean(-1, keepdims=True) if sources.shape[-1] == 1 else outputs
-            import numpy as np
-
-            return np.concatenate([sources.numpy(), outputs], axis=0)
-
-        return translations
-    return None
-
-
-def _grid_columns(model_name):
-    return 8 if model_name in ("cgan", "acgan", "pix2pix", "cyclegan") else None
 
 
 def _read_history(path):
@@ -437,7 +413,7 @@ def cmd_sample(args):
         run = _read_run(args.run_dir)
         model = _load_run_model(args.run_dir)
         grid = None
-        if run["model"] in ("cgan", "acgan", "pix2pix", "cyclegan"):
+        if zoo.MODELS[run["model"]].grid != "samples":
             data = zoo.load_data(
                 run["model"],
                 run["dataset"],
@@ -446,9 +422,10 @@ def cmd_sample(args):
                 image_size=run["image_size"],
                 seed=args.seed,
             )
-            grid = _grid_samples(run["model"], data)
+            grid, columns = zoo.grid_sampler(run["model"], data)
+        else:
+            columns = None
         samples = grid(model, args.num_samples, args.seed) if grid else model.generate(args.num_samples, seed=args.seed)
-        columns = _grid_columns(run["model"])
         default_out = os.path.join(args.run_dir, "samples.png")
     out = args.out or default_out
     if samples.ndim == 4:
@@ -483,7 +460,9 @@ def cmd_evaluate(args):
     model = load_checkpoint(os.path.join(args.run_dir, CHECKPOINT), run)
     dataset = args.dataset or run["dataset"]
     image_size = run.get("image_size")
-    if run["model"] == "pix2pix":
+    from keras_gans import zoo
+
+    if zoo.MODELS[run["model"]].evaluation == "pairs":
         return _evaluate_pairs(model, dataset, args.split, image_size)
     # Batches of 1, unbatched: every real image of the split counts (load drops a partial last batch).
     real = datasets.load(dataset, split=args.split, batch_size=1, image_size=image_size, shuffle=False).unbatch()

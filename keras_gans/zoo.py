@@ -267,7 +267,23 @@ def _cycle_gan(spec, dataset=None, latent_dim=None, ema_decay=None, learning_rat
     )
 
 
-Entry = collections.namedtuple("Entry", ["build", "load", "description", "default_dataset"])
+Entry = collections.namedtuple(
+    "Entry", ["build", "load", "description", "default_dataset", "grid", "evaluation"], defaults=("samples", "samples")
+)
+Entry.__doc__ = """What the CLI, the examples and the docs need to know of a zoo model.
+
+Attributes:
+    build: build(element_spec, dataset=..., **options) -> a compiled model.
+    load: load(dataset, split, batch_size, image_size, seed) -> its training data.
+    description: one line for `keras-gans list`.
+    default_dataset: the data it trains on when none is named.
+    grid: what its sample grids show: "samples" (draws from the prior),
+        "classes" (one row per class, one column per latent) or
+        "translations" (sources, then their translations).
+    evaluation: how `keras-gans evaluate` scores it: "samples" (distances
+        between generated and real samples) or "pairs" (L1/PSNR/SSIM of
+        translations against their held-out targets).
+"""
 
 # name -> Entry(build(element_spec, dataset=..., **options), load(dataset, split, batch_size, image_size, seed), ...)
 MODELS = {
@@ -298,9 +314,14 @@ MODELS = {
         _loader(with_labels=True),
         "conditional GAN, projection discriminator (Mirza & Osindero 2014; Miyato & Koyama 2018)",
         "digits",
+        grid="classes",
     ),
     "acgan": Entry(
-        _conditional("acgan"), _loader(with_labels=True), "auxiliary-classifier GAN (Odena et al. 2017)", "digits"
+        _conditional("acgan"),
+        _loader(with_labels=True),
+        "auxiliary-classifier GAN (Odena et al. 2017)",
+        "digits",
+        grid="classes",
     ),
     "ssgan": Entry(
         _conditional("ssgan"),
@@ -308,8 +329,21 @@ MODELS = {
         "semi-supervised GAN, 10 labels per class, feature matching (Salimans et al. 2016)",
         "digits",
     ),
-    "pix2pix": Entry(_pix2pix, _load_paired, "paired image-to-image translation (Isola et al. 2017)", "digits"),
-    "cyclegan": Entry(_cycle_gan, _load_unpaired, "unpaired image-to-image translation (Zhu et al. 2017)", "digits"),
+    "pix2pix": Entry(
+        _pix2pix,
+        _load_paired,
+        "paired image-to-image translation (Isola et al. 2017)",
+        "digits",
+        grid="translations",
+        evaluation="pairs",
+    ),
+    "cyclegan": Entry(
+        _cycle_gan,
+        _load_unpaired,
+        "unpaired image-to-image translation (Zhu et al. 2017)",
+        "digits",
+        grid="translations",
+    ),
 }
 
 
@@ -326,3 +360,31 @@ def load_data(name, dataset, split="train", batch_size=64, image_size=None, seed
     """The training data of zoo model `name` (its default dataset when None)."""
     entry = MODELS[name]
     return entry.load(dataset or entry.default_dataset, split, batch_size, image_size, seed)
+
+
+def grid_sampler(name, data):
+    """(sample_fn(model, n, seed) or None, columns) of zoo model `name`'s sample grids.
+
+    None draws `model.generate(n)`; "classes" lays out one row per class;
+    "translations" shows 8 sources of `data` and, below them, their
+    translations by the model's sampling generator (pix2pix's G, CycleGAN's
+    G: A -> B).
+    """
+    kind = MODELS[name].grid
+    if kind == "classes":
+        from keras_gans.callbacks import class_grid
+
+        return (lambda model, n, seed: class_grid(model, seed=seed)), 8
+    if kind == "translations":
+        import numpy as np
+
+        sources = next(iter(data))[0][:8]
+
+        def translations(model, n, seed):
+            outputs = model.sampling_generator(sources, training=False).numpy()
+            if outputs.shape[-1] != sources.shape[-1] and sources.shape[-1] == 1:
+                outputs = outputs.mean(-1, keepdims=True)
+            return np.concatenate([sources.numpy(), outputs], axis=0)
+
+        return translations, 8
+    return None, None
