@@ -231,7 +231,7 @@ class InceptionExtractor:
         return self.features_and_probabilities(images)[0]
 
     def probabilities(self, images):
-        """ImageNet class probabilities, shape `(n, 1000)`."""
+        """Class probabilities, shape `(n, classes)` (1000 ImageNet classes; 1008 for the FID network)."""
         if not self.with_probabilities:
             raise ValueError("Create with `with_probabilities=True`.")
         return self.features_and_probabilities(images)[1]

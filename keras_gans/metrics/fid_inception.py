@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans.metrics import torch_weights
+from keras_gans.metrics.features import InceptionExtractor
 
 FID_SIZE = 299
 FID_WEIGHTS_URL = (
@@ -256,7 +257,7 @@ def download_fid_weights(cache_dir=None):
 # --- the extractor ------------------------------------------------------
 
 
-class FIDInceptionExtractor:
+class FIDInceptionExtractor(InceptionExtractor):
     """Pool3 features (and 1008-class probabilities) of the FID network.
 
     Preprocessing as pytorch-fid's: images in [-1, 1] (the network's input
@@ -271,12 +272,8 @@ class FIDInceptionExtractor:
     resize = f"{FID_SIZE}x{FID_SIZE} bilinear, align_corners=False, no antialias (as pytorch-fid)"
 
     def __init__(self, model, with_probabilities, name, batch_size=32):
-        self.model = model
         self.size = int(model.input_shape[1])
-        self.with_probabilities = with_probabilities
-        self.name = name
-        self.batch_size = batch_size
-        self._fn = tf.function(self._forward, reduce_retracing=True)
+        super().__init__(model, with_probabilities, name, batch_size=batch_size)
 
     @property
     def protocol(self):
@@ -308,27 +305,7 @@ class FIDInceptionExtractor:
             return out[0], tf.nn.softmax(out[1], axis=-1)
         return (out[0],)
 
-    def features_and_probabilities(self, images):
-        """Returns `(features, probabilities or None)` as numpy arrays."""
-        feats, probs = [], []
-        for i in range(0, len(images), self.batch_size):
-            out = self._fn(self.preprocess(images[i : i + self.batch_size]))
-            feats.append(out[0].numpy())
-            if self.with_probabilities:
-                probs.append(out[1].numpy())
-        return np.concatenate(feats), (np.concatenate(probs) if probs else None)
-
-    def features(self, images):
-        """2048-d pool3 features, shape `(n, 2048)`."""
-        return self.features_and_probabilities(images)[0]
-
-    def probabilities(self, images):
-        """Softmax over the network's 1008 classes, shape `(n, 1008)`."""
-        if not self.with_probabilities:
-            raise ValueError("Create with `with_probabilities=True`.")
-        return self.features_and_probabilities(images)[1]
-
-    __call__ = features
+    # features_and_probabilities, features, probabilities and __call__: as InceptionExtractor's.
 
 
 def fid_inception_extractor(weights="pytorch-fid", with_probabilities=False):
