@@ -40,12 +40,16 @@ def build_gan(
     seed=None,
     ema_decay=None,
     jit_compile="auto",
+    model_class=GAN,
     **options,
 ):
-    """A GAN (DCGAN networks for images, MLPs for vectors), Adam(lr, 0.5)."""
+    """A GAN (DCGAN networks for images, MLPs for vectors), Adam(lr, 0.5).
+
+    `model_class`: GAN or a subclass with its constructor (RelativisticGAN).
+    """
     latent_dim = latent_dim or (2 if len(shape) == 1 else 64)
     generator, discriminator = _unconditional_networks(shape, latent_dim)
-    model = GAN(generator, discriminator, latent_dim, loss=loss, seed=seed, ema_decay=ema_decay, **options)
+    model = model_class(generator, discriminator, latent_dim, loss=loss, seed=seed, ema_decay=ema_decay, **options)
     model.compile(
         d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
         g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
@@ -54,26 +58,9 @@ def build_gan(
     return model
 
 
-def build_relativistic_gan(
-    shape,
-    latent_dim=None,
-    loss="non_saturating",
-    learning_rate=2e-4,
-    seed=None,
-    ema_decay=None,
-    jit_compile="auto",
-    **options,
-):
-    """RaSGAN / RaLSGAN (DCGAN networks for images, MLPs for vectors), Adam(lr, 0.5)."""
-    latent_dim = latent_dim or (2 if len(shape) == 1 else 64)
-    generator, discriminator = _unconditional_networks(shape, latent_dim)
-    model = RelativisticGAN(generator, discriminator, latent_dim, loss=loss, seed=seed, ema_decay=ema_decay, **options)
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-        g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-        jit_compile=jit_compile,
-    )
-    return model
+def build_relativistic_gan(shape, **options):
+    """RaSGAN / RaLSGAN (`loss="non_saturating"` / `"least_squares"`), as `build_gan`."""
+    return build_gan(shape, model_class=RelativisticGAN, **options)
 
 
 def build_wgan(shape, latent_dim=None, learning_rate=5e-5, seed=None, ema_decay=None, jit_compile="auto", **options):
