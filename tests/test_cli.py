@@ -16,6 +16,13 @@ def run_cli(*args):
     return cli.main([str(a) for a in args])
 
 
+def train(out, *options, model="dcgan", steps="2"):
+    """`keras-gans train MODEL` for one short epoch into `out`; the exit code."""
+    return run_cli(
+        "train", model, "--out", out, "--epochs", "1", "--steps-per-epoch", steps, "--verbose", "0", *options
+    )
+
+
 def test_list(capsys):
     assert run_cli("list") == 0
     out = capsys.readouterr().out
@@ -106,25 +113,7 @@ def test_console_script_is_installed():
 def test_evaluate_prints_metrics_with_protocol(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))  # the domain classifier cache
     out = tmp_path / "run"
-    assert (
-        run_cli(
-            "train",
-            "dcgan",
-            "--dataset",
-            "digits",
-            "--out",
-            out,
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "2",
-            "--latent-dim",
-            "8",
-            "--verbose",
-            "0",
-        )
-        == 0
-    )
+    assert train(out, "--dataset", "digits", "--latent-dim", "8") == 0
     capsys.readouterr()
     assert run_cli("evaluate", out, "--metrics", "fid,kid,is", "--num-samples", "200") == 0
     table = capsys.readouterr().out
@@ -134,25 +123,7 @@ def test_evaluate_prints_metrics_with_protocol(tmp_path, capsys, monkeypatch):
 
 def test_export_then_sample_from_the_export(tmp_path):
     out = tmp_path / "run"
-    assert (
-        run_cli(
-            "train",
-            "dcgan",
-            "--dataset",
-            "digits",
-            "--out",
-            out,
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "2",
-            "--latent-dim",
-            "8",
-            "--verbose",
-            "0",
-        )
-        == 0
-    )
+    assert train(out, "--dataset", "digits", "--latent-dim", "8") == 0
     exported = tmp_path / "exported"
     assert run_cli("export", out, "--to", exported, "--quantize", "float32,float16") == 0
     assert (exported / "saved_model" / "1" / "saved_model.pb").exists()
@@ -171,23 +142,7 @@ import pytest  # noqa: E402
 def test_every_zoo_model_trains_and_samples_from_the_cli(model, tmp_path):
     out = tmp_path / model
     batch = "4" if model == "cyclegan" else "16"
-    assert (
-        run_cli(
-            "train",
-            model,
-            "--out",
-            out,
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "1",
-            "--batch-size",
-            batch,
-            "--verbose",
-            "0",
-        )
-        == 0
-    )
+    assert train(out, "--batch-size", batch, model=model, steps="1") == 0
     assert (out / "model.keras").exists() and (out / "history.csv").exists()
     if model != "ssgan":
         assert (out / "samples" / "epoch_001.png").exists()
@@ -197,29 +152,8 @@ def test_every_zoo_model_trains_and_samples_from_the_cli(model, tmp_path):
 
 def test_train_with_strategy_and_xla_flags(tmp_path):
     out = tmp_path / "xla"
-    assert (
-        run_cli(
-            "train",
-            "dcgan",
-            "--dataset",
-            "digits",
-            "--out",
-            out,
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "1",
-            "--latent-dim",
-            "8",
-            "--strategy",
-            "one_device",
-            "--jit-compile",
-            "on",
-            "--verbose",
-            "0",
-        )
-        == 0
-    )
+    options = ("--dataset", "digits", "--latent-dim", "8", "--strategy", "one_device", "--jit-compile", "on")
+    assert train(out, *options, steps="1") == 0
     model = keras.models.load_model(out / "model.keras")
     assert int(model.g_optimizer.iterations.numpy()) == 1
     assert run_cli("train", "dcgan", "--out", tmp_path / "bad", "--strategy", "nosuch") == 2
@@ -227,23 +161,7 @@ def test_train_with_strategy_and_xla_flags(tmp_path):
 
 def test_evaluate_a_pix2pix_run_on_held_out_pairs(tmp_path, capsys):
     out = tmp_path / "p2p"
-    assert (
-        run_cli(
-            "train",
-            "pix2pix",
-            "--out",
-            out,
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "1",
-            "--batch-size",
-            "8",
-            "--verbose",
-            "0",
-        )
-        == 0
-    )
+    assert train(out, "--batch-size", "8", model="pix2pix", steps="1") == 0
     capsys.readouterr()
     assert run_cli("evaluate", out) == 0
     table = capsys.readouterr().out
@@ -259,25 +177,7 @@ def test_evaluate_scores_distinct_samples_with_their_protocol(tmp_path, capsys, 
 
     monkeypatch.setenv("HOME", str(tmp_path))  # the domain classifier cache
     out = tmp_path / "run"
-    assert (
-        run_cli(
-            "train",
-            "dcgan",
-            "--dataset",
-            "digits",
-            "--out",
-            out,
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "2",
-            "--latent-dim",
-            "8",
-            "--verbose",
-            "0",
-        )
-        == 0
-    )
+    assert train(out, "--dataset", "digits", "--latent-dim", "8") == 0
     batches = []
     original = metrics.evaluate_generator
 
