@@ -352,20 +352,6 @@ def _per_replica_next(next_seed):
     return next
 
 
-def cross_replica_mean(value):
-    """The mean of `value` over the replicas (itself outside a multi-replica step).
-
-    For statistics of the batch that a loss uses, so that they are those of
-    the global batch (e.g. the data std of the DRAGAN penalty). Every replica
-    must call it, in the same order. Replicas hold equal shares of the global
-    batch, so the mean of the replicas' means is the global mean.
-    """
-    replica = tf.distribute.get_replica_context()
-    if replica is None or replica.num_replicas_in_sync == 1:
-        return value
-    return replica.all_reduce(tf.distribute.ReduceOp.MEAN, value)
-
-
 def global_mean(values, axis=0):
     """The mean of `values` along `axis` over the global batch (every replica's rows).
 
