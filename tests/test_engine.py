@@ -263,3 +263,39 @@ def test_acgan_evaluate_reports_the_class_terms_in_its_losses():
     logs = model.evaluate(images, np.arange(8) % k, batch_size=8, verbose=0, return_dict=True)
     # With weight 100 the class terms (about log 3 each) dominate both losses.
     assert logs["d_loss"] > 100 and logs["g_loss"] > 50, logs
+
+
+def test_every_update_waits_for_the_loss_it_differentiates():
+    # Grappler's dependency optimizer can drop the edge that orders a read of
+    # a variable before its update when the read reaches the update only
+    # through a gradient that folds to zero (R1's inner forward pass reads D's
+    # first-layer bias that way): in about one fit in twenty the penalty then
+    # read the updated bias. The engine orders each update after the loss it
+    # differentiates. Checked on the traced step: every write to a
+    # discriminator weight has the penalty's value among its ancestors (the
+    # gradient alone does not need that value, only the penalty's inputs).
+    model = mlp_gan(r1_weight=1.0)
+    penalties = []
+    penalty = model.discriminator_penalty
+    model.discriminator_penalty = lambda *args: penalties.append(penalty(*args)) or penalties[-1]
+    graph = tf.function(model.train_step).get_concrete_function(tf.TensorSpec((16, 2), tf.float32)).graph
+    handles = {
+        id(internal)
+        for external, internal in graph.captures
+        if any(external is v.value.handle for v in model.discriminator.trainable_variables)
+    }
+    writes = [op for op in graph.get_operations() if op.type.startswith("Assign") and id(op.inputs[0]) in handles]
+    assert len(writes) == len(model.discriminator.trainable_variables) and len(penalties) == 1
+
+    def ancestors(op):
+        seen, stack = set(), [op]
+        while stack:
+            node = stack.pop()
+            for parent in [t.op for t in node.inputs] + list(node.control_inputs):
+                if parent.name not in seen:
+                    seen.add(parent.name)
+                    stack.append(parent)
+        return seen
+
+    for write in writes:
+        assert penalties[0].op.name in ancestors(write), f"{write.name} does not wait for the penalty"

@@ -25,6 +25,13 @@ BASE = "keras_gans/models/_base.py"
 LOSSES = "keras_gans/losses.py"
 
 MUTANTS = {
+    "update_does_not_wait_for_its_loss": [
+        (
+            BASE,
+            "with tf.control_dependencies([loss]), _keras_clipping_off(optimizer):",
+            "with _keras_clipping_off(optimizer):",
+        ),
+    ],
     # The seven breakages of issue 12 ...
     "d_trained_with_real_and_fake_swapped": [
         (

@@ -189,7 +189,14 @@ class AdversarialModel(keras.Model):
             # Keras sums the replicas' gradients again: hand it each replica's
             # 1/N of the (identical) aggregated gradient.
             grads = [g / tf.cast(replicas, g.dtype) for g in grads]
-        with _keras_clipping_off(optimizer):
+        # The update waits for the loss: every read of the variables that the
+        # loss needs happens before they change. tf.function orders a read
+        # before a later write of the same variable, but Grappler's dependency
+        # optimizer drops that edge when the read reaches the write only
+        # through a gradient that later folds to a constant (R1's inner pass
+        # reads a bias whose second-order gradient is zero): D's penalty then
+        # read the updated bias in about one fit in twenty.
+        with tf.control_dependencies([loss]), _keras_clipping_off(optimizer):
             optimizer.apply_gradients(zip(grads, variables))
 
     def replica_weight(self, batch_size=None):
