@@ -170,13 +170,18 @@ def test_penalties_are_taken_on_the_clean_real_batch():
 # --- the options' effects -------------------------------------------------------------------
 
 
-def test_ema_is_the_moving_average_of_the_generator():
-    model = mlp_gan(ema_decay=0.9)
-    w0 = model.generator.get_weights()
-    model.fit(ring(), epochs=1, steps_per_epoch=1, verbose=0)
-    w1 = model.generator.get_weights()
-    for ema, a, b in zip(model.ema_generator.get_weights(), w0, w1):
-        np.testing.assert_allclose(ema, 0.9 * a + 0.1 * b, rtol=1e-5, atol=1e-7)
+@pytest.mark.parametrize("warmup", [True, False])
+def test_ema_is_the_moving_average_of_the_generator(warmup):
+    model = mlp_gan(ema_decay=0.9, ema_warmup=warmup)
+    weights = [model.generator.get_weights()]
+    for _ in range(2):
+        model.fit(ring(), epochs=1, steps_per_epoch=1, verbose=0)
+        weights.append(model.generator.get_weights())
+    # After update t the decay is min(0.9, (1 + t) / (10 + t)) with the warm-up
+    # (as tf.train.ExponentialMovingAverage with num_updates), 0.9 without.
+    d1, d2 = (2 / 11, 3 / 12) if warmup else (0.9, 0.9)
+    for ema, a, b, c in zip(model.ema_generator.get_weights(), *weights):
+        np.testing.assert_allclose(ema, d2 * (d1 * a + (1 - d1) * b) + (1 - d2) * c, rtol=1e-5, atol=1e-7)
 
 
 def test_wgan_clips_after_every_critic_update():

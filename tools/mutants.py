@@ -48,7 +48,14 @@ MUTANTS = {
         ),
     ],
     "ema_never_updated": [
-        (GAN, "        self.update_ema(self.generator, self.ema_generator, self.ema_decay)\n", "        pass\n"),
+        (
+            GAN,
+            "        self.update_ema(self.generator, self.ema_generator, self.ema_decay, updates)\n",
+            "        pass\n",
+        ),
+    ],
+    "ema_without_warm_up": [
+        (GAN, "updates = self.g_optimizer.iterations if self.ema_warmup else None", "updates = None")
     ],
     "label_flips_disabled": [(GAN, "if self.label_flip_rate > 0:", "if False:")],
     "instance_noise_disabled": [(GAN, "if self.instance_noise <= 0:", "if True:")],

@@ -238,10 +238,20 @@ class AdversarialModel(keras.Model):
 
     # --- moving average ------------------------------------------------------
 
-    def update_ema(self, source, target, decay):
-        """target <- decay * target + (1 - decay) * source, replica-safe."""
+    def update_ema(self, source, target, decay, updates=None):
+        """target <- decay * target + (1 - decay) * source, replica-safe.
+
+        `updates`: the number of updates of `source` so far, to warm the
+        average up as `tf.train.ExponentialMovingAverage(decay, num_updates)`
+        does: the decay used is min(decay, (1 + updates) / (10 + updates)), so
+        the average does not keep the initial weights for thousands of steps
+        (0.999 ** 620 = 54% of them after 620 updates without it).
+        """
         if target is None:
             return
+        if updates is not None:
+            updates = tf.cast(updates, tf.float32)
+            decay = tf.minimum(tf.cast(decay, tf.float32), (1.0 + updates) / (10.0 + updates))
 
         def average(variable, value):
             return decay * variable + (1.0 - decay) * tf.cast(value, variable.dtype)
