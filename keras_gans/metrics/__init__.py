@@ -46,11 +46,17 @@ from keras_gans.metrics.mnist import mnist_classifier
 from keras_gans.metrics.mnist import mnist_frechet_distance
 from keras_gans.metrics.mnist import mnist_protocol
 from keras_gans.metrics.mnist import mnist_score
+from keras_gans.metrics.pairs import evaluate_paired_split
 from keras_gans.metrics.scores import ScoreStatistics
 from keras_gans.metrics.scores import inception_score
 from keras_gans.metrics.scores import mode_score
 
+# `keras-gans evaluate` of a zoo entry whose `evaluation` is not "samples":
+# kind -> evaluate(model, dataset, split, image_size) -> the printed report.
+EVALUATIONS = {"pairs": evaluate_paired_split}
+
 __all__ = [
+    "EVALUATIONS",
     "METRICS",
     "DomainClassifier",
     "FIDInceptionExtractor",
@@ -62,6 +68,7 @@ __all__ = [
     "build_fid_inception",
     "compute_features",
     "evaluate_generator",
+    "evaluate_paired_split",
     "fid_inception_extractor",
     "format_table",
     "frechet_distance",
