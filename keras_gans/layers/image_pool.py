@@ -93,8 +93,8 @@ class ImagePool(keras.layers.Layer):
         images = replica.all_gather(local, axis=0) if replicas > 1 else local
         n = tf.shape(images)[0]
         seed = tf.convert_to_tensor(seed)
-        swap = _uniform([n], seed=_fold(seed, 0)) < 0.5
-        slot = _uniform([n], seed=_fold(seed, 1), maxval=self.pool_size, dtype=tf.int32)
+        swap = _global_uniform([n], _fold(seed, 0)) < 0.5
+        slot = _global_uniform([n], _fold(seed, 1), maxval=self.pool_size)
 
         def step(i, pool, count, returned):
             # tf.gather rather than [] indexing: XLA compiles dynamic gathers,
@@ -147,10 +147,22 @@ class ImagePool(keras.layers.Layer):
         return {**super().get_config(), "pool_size": self.pool_size, "image_shape": self.image_shape}
 
 
-# Bound at import: the pool's draws are over the global batch and identical on
-# every replica by design, also when a test patches tf.random's functions to
-# make per-replica noise replica-count independent.
-_uniform = tf.random.stateless_uniform
+def _global_uniform(shape, seed, maxval=None):
+    """tf.random.stateless_uniform(shape, seed) (float in [0, 1), or int in [0, maxval)), the same numbers,
+    drawn with the raw stateless ops.
+
+    The pool's draws are over the global batch and the same on every replica
+    by design; drawn through the raw ops, they stay so whatever wraps
+    tf.random's functions (a wrapper that gives each replica its rows of a
+    global draw, as the distribution tests' noise does, would split them).
+    """
+    alg = tf.random.Algorithm.AUTO_SELECT.value
+    key, counter = tf.raw_ops.StatelessRandomGetKeyCounter(seed=seed)
+    if maxval is None:
+        return tf.raw_ops.StatelessRandomUniformV2(shape=shape, key=key, counter=counter, alg=alg, dtype=tf.float32)
+    return tf.raw_ops.StatelessRandomUniformIntV2(
+        shape=shape, key=key, counter=counter, alg=alg, minval=tf.constant(0), maxval=tf.constant(maxval)
+    )
 
 
 def _fold(seed, value):
