@@ -13,6 +13,7 @@
 """
 
 import collections
+import dataclasses
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from keras_gans.networks import text as text_networks
 # --- the oracle ------------------------------------------------------------------
 
 
+@dataclasses.dataclass(eq=False)
 class Oracle:
     """The SeqGAN synthetic benchmark: a target LSTM, its sequences, NLL-oracle.
 
@@ -36,10 +38,9 @@ class Oracle:
         seed: the seed of the weights and of the sequences.
     """
 
-    def __init__(self, model, sequences, seed):
-        self.model = model
-        self.sequences = sequences
-        self.seed = seed
+    model: object
+    sequences: np.ndarray
+    seed: int
 
     @property
     def vocab_size(self):
@@ -298,6 +299,7 @@ class Tokenizer:
             raise RuntimeError("The tokenizer has no vocabulary yet: call fit(texts) first.")
 
 
+@dataclasses.dataclass(eq=False)
 class TextData:
     """A tokenized text file: training and held-out sequences and their tokenizer.
 
@@ -307,10 +309,9 @@ class TextData:
         seq_len, vocab_size.
     """
 
-    def __init__(self, tokenizer, train, test):
-        self.tokenizer = tokenizer
-        self.train = train
-        self.test = test
+    tokenizer: object
+    train: np.ndarray
+    test: np.ndarray
 
     @property
     def seq_len(self):
