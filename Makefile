@@ -36,10 +36,12 @@ test-slow: $(STAMP)
 mutants: $(STAMP)
 	$(BIN)/python tools/mutants.py
 
-## ruff's lint rules (pyproject.toml [tool.ruff]); `.ci/run` runs it.
+## ruff's lint rules (pyproject.toml [tool.ruff]) and pylint's duplicate-code check of the
+## package ([tool.pylint]: no 6 lines repeated between modules); `.ci/run` runs it.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m pylint keras_gans
 
 ## Would `pip install keras-gans` beside an installed `tensorflow` add another TensorFlow build? (PyPI only)
 check-install:

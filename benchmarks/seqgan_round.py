@@ -37,7 +37,8 @@ def main():
     tf.config.threading.set_inter_op_parallelism_threads(1)
     import keras
 
-    from keras_gans.models.seqgan import SeqGAN, policy_gradient_loss
+    from keras_gans.losses import policy_gradient_loss
+    from keras_gans.models.seqgan import SeqGAN
     from keras_gans.networks.text import lstm_generator, text_cnn_discriminator
 
     keras.utils.set_random_seed(0)

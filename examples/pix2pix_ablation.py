@@ -33,7 +33,8 @@ import tensorflow as tf  # noqa: E402
 from keras_gans import metrics  # noqa: E402
 from keras_gans.datasets import embedded  # noqa: E402
 from keras_gans.datasets.paired import digits_pairs, load_paired  # noqa: E402
-from keras_gans.models.pix2pix import build_pix2pix, evaluate_pairs  # noqa: E402
+from keras_gans.metrics.pairs import evaluate_pairs  # noqa: E402
+from keras_gans.models.pix2pix import build_pix2pix  # noqa: E402
 
 VARIANTS = {
     "L1": dict(l1_weight=100.0, gan_weight=0.0),

@@ -28,7 +28,8 @@ import keras  # noqa: E402
 
 from keras_gans import plotting  # noqa: E402
 from keras_gans.datasets.paired import load_paired  # noqa: E402
-from keras_gans.models.pix2pix import build_pix2pix, evaluate_pairs  # noqa: E402
+from keras_gans.metrics.pairs import evaluate_pairs  # noqa: E402
+from keras_gans.models.pix2pix import build_pix2pix  # noqa: E402
 
 # The authors' archive of the facades pairs (also used by the TensorFlow pix2pix tutorial).
 FACADES_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"

@@ -8,19 +8,64 @@
   sample grids (or text samples) and evaluation metrics.
 - `ClassGrid` (with `class_grid`, `save_class_grid`): class-conditional grids,
   one row per class, one column per latent.
+- `MetricsCallback`: evaluation metrics (FID, KID, ...) every N epochs, with
+  their protocol (also importable as `keras_gans.metrics.MetricsCallback`).
 
-`keras_gans.metrics.MetricsCallback` (evaluation during training) lives with
-the metrics it computes.
+What they share is written once in `EpochCallback`: the every-N-epochs test,
+a summary writer opened on first use and closed at the end of training, and
+drawing samples (`sample_fn(model, n, seed)` or `model.generate`).
 """
 
+import json
 import math
 import os
 
 import numpy as np
 import keras
 import tensorflow as tf
+from tensorflow.core.framework import summary_pb2
 
 from keras_gans import _io, plotting
+
+
+class EpochCallback(keras.callbacks.Callback):
+    """The shared part of the callbacks below.
+
+    Args:
+        every_n_epochs: act at the end of every N-th epoch (0: never).
+        log_dir: where `writer` (a `tf.summary` file writer) writes, if any.
+    """
+
+    def __init__(self, every_n_epochs=1, log_dir=None):
+        super().__init__()
+        if not isinstance(every_n_epochs, int) or every_n_epochs < 0:
+            raise ValueError(f"every_n_epochs must be a whole number >= 0, got {every_n_epochs!r}.")
+        self.every_n_epochs = every_n_epochs
+        self.log_dir = log_dir
+        self._writer = None
+
+    def due(self, epoch, every=None):
+        """Whether epoch `epoch` (0-based) ends a period of `every` (default every_n_epochs) epochs."""
+        every = self.every_n_epochs if every is None else every
+        return bool(every) and (epoch + 1) % every == 0
+
+    @property
+    def writer(self):
+        """A tf.summary file writer on `log_dir`, created on first use."""
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(self.log_dir)
+        return self._writer
+
+    def close_writer(self):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def draw_samples(self, num_samples, seed, sample_fn=None):
+        """`sample_fn(model, num_samples, seed)`, else `model.generate(num_samples, seed=seed)`."""
+        if sample_fn is not None:
+            return sample_fn(self.model, num_samples, seed)
+        return self.model.generate(num_samples, seed=seed)
 
 
 class StopOnNaN(keras.callbacks.Callback):
@@ -134,7 +179,7 @@ class AtomicModelCheckpoint(keras.callbacks.Callback):
         _io.save_model(self.model, self.filepath)
 
 
-class SampleGrid(keras.callbacks.Callback):
+class SampleGrid(EpochCallback):
     """Write a grid of samples from fixed latents at the end of every N epochs.
 
     Args:
@@ -149,22 +194,19 @@ class SampleGrid(keras.callbacks.Callback):
     """
 
     def __init__(self, directory, num_samples=64, every_n_epochs=1, seed=0, sample_fn=None, columns=None):
-        super().__init__()
+        super().__init__(every_n_epochs)
         self.directory = directory
         self.num_samples = num_samples
-        self.every_n_epochs = every_n_epochs
         self.seed = seed
         self.sample_fn = sample_fn
         self.columns = columns
         self.paths = []
 
     def samples(self):
-        if self.sample_fn is not None:
-            return self.sample_fn(self.model, self.num_samples, self.seed)
-        return self.model.generate(self.num_samples, seed=self.seed)
+        return self.draw_samples(self.num_samples, self.seed, self.sample_fn)
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every_n_epochs:
+        if not self.due(epoch):
             return
         path = os.path.join(self.directory, f"epoch_{epoch + 1:03d}.png")
         plotting.save_image_grid(self.samples(), path, columns=self.columns)
@@ -196,7 +238,7 @@ def require_tensorboard():
         ) from e
 
 
-class GANTensorBoard(keras.callbacks.Callback):
+class GANTensorBoard(EpochCallback):
     """Write a two-player run to TensorBoard: losses, learning rates, samples, metrics.
 
     Keras' own `TensorBoard` callback logs `model.optimizer`, which a
@@ -249,11 +291,10 @@ class GANTensorBoard(keras.callbacks.Callback):
         metrics_fn=None,
         metrics_every=1,
     ):
-        super().__init__()
+        super().__init__(images_every, log_dir)
         if update_freq != "epoch" and (not isinstance(update_freq, int) or update_freq < 1):
             raise ValueError(f"update_freq must be 'epoch' or a positive number of batches, got {update_freq!r}.")
         require_tensorboard()
-        self.log_dir = log_dir
         self.update_freq = update_freq
         self.images_every = images_every
         self.num_samples = num_samples
@@ -262,16 +303,7 @@ class GANTensorBoard(keras.callbacks.Callback):
         self.columns = columns
         self.metrics_fn = metrics_fn
         self.metrics_every = metrics_every
-        self._writer = None
         self._step = 0
-
-    @property
-    def writer(self):
-        if self._writer is None:
-            import tensorflow as tf
-
-            self._writer = tf.summary.create_file_writer(self.log_dir)
-        return self._writer
 
     def learning_rates(self):
         """{"d_optimizer": lr, "g_optimizer": lr}: the current learning rates."""
@@ -283,8 +315,6 @@ class GANTensorBoard(keras.callbacks.Callback):
         return rates
 
     def _scalars(self, prefix, logs):
-        import tensorflow as tf
-
         with self.writer.as_default(step=self._step):
             for key, value in (logs or {}).items():
                 value = np.asarray(value)
@@ -303,26 +333,19 @@ class GANTensorBoard(keras.callbacks.Callback):
             self._scalars("train", logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        import tensorflow as tf
-
         self._scalars("epoch", logs)
-        if self.images_every and (epoch + 1) % self.images_every == 0:
+        if self.due(epoch):
             self._write_samples()
-        if self.metrics_fn is not None and (epoch + 1) % self.metrics_every == 0:
+        if self.metrics_fn is not None and self.due(epoch, self.metrics_every):
             with self.writer.as_default(step=self._step):
                 for key, value in self.metrics_fn(self.model).items():
                     tf.summary.scalar(f"eval/{key}", float(value))
         self.writer.flush()
 
     def _write_samples(self):
-        import tensorflow as tf
-
-        if self.sample_fn is not None:
-            samples = self.sample_fn(self.model, self.num_samples, self.seed)
-        elif hasattr(self.model, "generate"):
-            samples = self.model.generate(self.num_samples, seed=self.seed)
-        else:
+        if self.sample_fn is None and not hasattr(self.model, "generate"):
             return
+        samples = self.draw_samples(self.num_samples, self.seed, self.sample_fn)
         with self.writer.as_default(step=self._step):
             if len(samples) and isinstance(samples[0], str):
                 tf.summary.text("samples", "\n\n".join(samples))
@@ -387,16 +410,164 @@ class ClassGrid(SampleGrid):
     """
 
     def __init__(self, directory, samples_per_class=8, every_n_epochs=1, seed=0, classes=None):
-        super().__init__(directory, every_n_epochs=every_n_epochs, seed=seed)
+        super().__init__(directory, every_n_epochs=every_n_epochs, seed=seed, columns=int(samples_per_class))
         self.samples_per_class = int(samples_per_class)
         self.classes = classes
 
     def samples(self):
         return class_grid(self.model, self.samples_per_class, self.seed, self.classes)
 
+
+# --- evaluation during training -------------------------------------------------
+
+PROTOCOL_FILE = "metrics.jsonl"
+
+
+def _summary_metadata(plugin, description=""):
+    # What `tf.summary.scalar` / `tf.summary.text` write, without needing
+    # the tensorboard package (which implements them) to be installed.
+    metadata = summary_pb2.SummaryMetadata()
+    metadata.plugin_data.plugin_name = plugin
+    metadata.summary_description = description
+    return metadata.SerializeToString()
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    return value
+
+
+class MetricsCallback(EpochCallback):
+    """Evaluates the generator every `every_n_epochs` epochs.
+
+    Calls `evaluate_generator` on epoch end with new generated samples for
+    every batch (seeded from `seed` and the epoch when `seed` is given) and
+    writes the scalar results into `logs` (keys `"fid"`, `"kid"`,
+    `"kid_std"`, `"is"`, `"is_std"`, ...), so they show up in the `History`
+    and in later callbacks. Keras logs hold numbers only, so the protocol of
+    the figures (feature network and weights, resize, numbers of real and
+    generated samples, splits, subsets, what they are comparable with) goes
+    with them everywhere else: `verbose=1` prints each evaluation with its
+    protocol line; with `log_dir`, every evaluation is appended with its
+    protocol to `<log_dir>/metrics.jsonl` and written to TensorBoard (scalar
+    summaries `"metrics/<key>"` whose description is the protocol, and a
+    text summary `"metrics/protocol"`, `step=epoch`). The full results are
+    kept in `self.results`, a list of `(epoch, results)` pairs.
+
+    Args:
+        real_dataset: Real images (see `evaluate_generator`).
+        metrics: Metric names (see `evaluate_generator`).
+        every_n_epochs: Evaluation period in epochs.
+        num_samples: Number of generated (and real) images per evaluation.
+        classifier: A `DomainClassifier` (for `features="domain"` and
+            IS/MODE score).
+        log_dir: Optional TensorBoard log directory (also gets
+            `metrics.jsonl`).
+        seed: Seed of the generated samples (`model.generate(n, seed=...)`
+            with a seed per batch and epoch); `None` draws unseeded samples.
+        verbose: 1 prints every evaluation with its protocol; 0 is silent.
+        **evaluate_kwargs: Further `evaluate_generator` arguments, e.g.
+            `features=`, `batch_size=`, `max_kernel_samples=`.
+
+    Example:
+
+    >>> clf = train_domain_classifier(train_ds, num_classes=10)
+    >>> gan.fit(train_ds, epochs=20, callbacks=[
+    ...     MetricsCallback(test_ds, metrics=("fid", "kid"), every_n_epochs=5,
+    ...                     classifier=clf, log_dir="logs/metrics")])
+    """
+
+    def __init__(
+        self,
+        real_dataset,
+        metrics=("fid",),
+        every_n_epochs=1,
+        num_samples=2_000,
+        classifier=None,
+        log_dir=None,
+        seed=None,
+        verbose=1,
+        **evaluate_kwargs,
+    ):
+        if every_n_epochs < 1:
+            raise ValueError("`every_n_epochs` must be >= 1.")
+        super().__init__(every_n_epochs, log_dir)
+        self.real_dataset = real_dataset
+        self.metrics = tuple(metrics)
+        self.num_samples = num_samples
+        self.classifier = classifier
+        self.seed = seed
+        self.verbose = verbose
+        self.evaluate_kwargs = evaluate_kwargs
+        self.results = []
+
+    def evaluate(self, epoch=0):
+        """Runs `evaluate_generator` on the current model; returns results."""
+        from keras_gans.metrics.evaluate import batch_seed, evaluate_generator, seeded_sampler
+
+        if self.seed is None:
+
+            def sample(n):
+                return self.model.generate(num_samples=n)
+
+            sample.sampling = "model.generate(batch), unseeded: distinct samples"
+        else:
+            seed = batch_seed(self.seed, epoch)
+            sample = seeded_sampler(lambda n, seed: self.model.generate(num_samples=n, seed=seed), seed)
+            sample.sampling = (
+                f"model.generate(batch, seed=batch_seed({seed}, i)) for batch i "
+                f"(seed {self.seed}, epoch {epoch}): distinct samples"
+            )
+        return evaluate_generator(
+            sample,
+            self.real_dataset,
+            metrics=self.metrics,
+            num_samples=self.num_samples,
+            classifier=self.classifier,
+            **self.evaluate_kwargs,
+        )
+
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every_n_epochs:
+        from keras_gans.metrics.evaluate import protocol_line
+
+        if not self.due(epoch):
             return
-        path = os.path.join(self.directory, f"epoch_{epoch + 1:03d}.png")
-        plotting.save_image_grid(self.samples(), path, columns=self.samples_per_class)
-        self.paths.append(path)
+        results = self.evaluate(epoch)
+        self.results.append((epoch, results))
+        values = {k: v for k, v in results.items() if k != "protocol"}
+        if logs is not None:
+            logs.update(values)
+        line = protocol_line(results)
+        if self.verbose:
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in values.items())
+            print(f"\nMetricsCallback epoch {epoch + 1}: {shown}\n  protocol: {line}")
+        if self.log_dir is not None:
+            os.makedirs(self.log_dir, exist_ok=True)
+            record = {"epoch": epoch, **_jsonable(results)}
+            with open(os.path.join(self.log_dir, PROTOCOL_FILE), "a") as f:
+                f.write(json.dumps(record) + "\n")
+            notes = results["protocol"].get("metrics", {})
+            with self.writer.as_default():
+                for key, value in values.items():
+                    base = key.removesuffix("_std")
+                    tf.summary.write(
+                        f"metrics/{key}",
+                        tf.constant(value, tf.float32),
+                        step=epoch,
+                        metadata=_summary_metadata("scalars", f"{notes.get(base, '')}; {line}"),
+                    )
+                tf.summary.write(
+                    "metrics/protocol",
+                    tf.constant(line),
+                    step=epoch,
+                    metadata=_summary_metadata("text"),
+                )
+            self.writer.flush()
+
+    def on_train_end(self, logs=None):
+        self.close_writer()

@@ -1,4 +1,9 @@
-"""The `keras-gans` command line: list, train, sample, export, evaluate, demo, seqgan.
+"""The `keras-gans` command line: list, train, sample, export, evaluate, demo.
+
+The zoo (keras_gans/zoo.py) says how each model is built, loaded, sampled and
+evaluated; a model that trains outside `fit` (on token sequences) has a
+`Runner` in its entry, which may add a subcommand of its own. The CLI names no
+model but the demo's.
 
 A run directory holds everything of one training run:
 
@@ -100,9 +105,11 @@ def _parser():
         "--seed", type=int, default=0, help="seeds the generated samples (a seed per batch derived from it)"
     )
 
-    from keras_gans import seqgan_cli
+    from keras_gans import zoo
 
-    seqgan_cli.add_parser(sub)
+    for entry in zoo.MODELS.values():
+        if entry.runner is not None and entry.runner.command:
+            entry.runner.add_parser(sub)
 
     demo = sub.add_parser("demo", help="train DCGAN on the embedded MNIST digits, offline, in a few minutes")
     demo.add_argument("--out", default="runs/demo")
@@ -122,8 +129,6 @@ DEMO_EPOCHS = {"mnist5k": 40, "digits": 60}
 
 
 def main(argv=None):
-    from keras_gans import seqgan_cli
-
     args = _parser().parse_args(argv)
     try:
         if getattr(args, "tensorboard", False):  # before the data and the model are built
@@ -133,14 +138,10 @@ def main(argv=None):
                 require_tensorboard()
             except ImportError as e:
                 raise RuntimeError(str(e)) from e
-        # SeqGAN trains on token sequences in three phases: its own subcommand.
-        if args.command == "train" and args.model == "seqgan":
-            return seqgan_cli.train(seqgan_cli.from_train_args(args))
-        if args.command in ("sample", "evaluate") and seqgan_cli.is_seqgan_run(args.run_dir):
-            args.temperature, args.out = 1.0, getattr(args, "out", None)
-            return getattr(seqgan_cli, args.command)(args)
+        runner = _runner(args)
+        if runner is not None:  # a model that trains, samples and evaluates itself
+            return runner.main(args) if args.command == runner.command else getattr(runner, args.command)(args)
         commands = {
-            "seqgan": seqgan_cli.main,
             "list": cmd_list,
             "train": cmd_train,
             "sample": cmd_sample,
@@ -152,6 +153,26 @@ def main(argv=None):
     except (ValueError, FileNotFoundError, FileExistsError, RuntimeError, FloatingPointError) as e:
         print(f"keras-gans {args.command}: error: {e}", file=sys.stderr)
         return 2
+
+
+def _runner(args):
+    """The zoo Runner of the model this command is about, or None (the fit loop's models)."""
+    from keras_gans import zoo
+
+    if args.command == "train":
+        entry = zoo.MODELS.get(args.model)
+        return entry.runner if entry else None
+    if args.command in ("sample", "evaluate"):
+        path = os.path.join(str(args.run_dir), RUN_FILE)
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            entry = zoo.MODELS.get(json.load(f).get("model"))
+        return entry.runner if entry else None
+    for entry in zoo.MODELS.values():
+        if entry.runner is not None and entry.runner.command == args.command:
+            return entry.runner
+    return None
 
 
 def cmd_list(args):
@@ -166,8 +187,6 @@ def cmd_list(args):
     print("  embedded, offline: " + ", ".join(datasets.available()))
     print("  any TFDS image dataset (mnist, fashion_mnist, cifar10, celeb_a, ...; downloads once)")
     print("  a folder of images")
-    print("text (keras-gans seqgan train --data FILE|oracle):")
-    print("  seqgan       SeqGAN, policy gradient with Monte Carlo rollouts (Yu et al. 2017)")
     return 0
 
 
@@ -462,8 +481,10 @@ def cmd_evaluate(args):
     image_size = run.get("image_size")
     from keras_gans import zoo
 
-    if zoo.MODELS[run["model"]].evaluation == "pairs":
-        return _evaluate_pairs(model, dataset, args.split, image_size)
+    evaluation = zoo.MODELS[run["model"]].evaluation
+    if evaluation != "samples":
+        print(metrics.EVALUATIONS[evaluation](model, dataset, args.split, image_size))
+        return 0
     # Batches of 1, unbatched: every real image of the split counts (load drops a partial last batch).
     real = datasets.load(dataset, split=args.split, batch_size=1, image_size=image_size, shuffle=False).unbatch()
     if len(real.element_spec.shape) != 3:
@@ -502,22 +523,6 @@ def cmd_export(args):
     )
     for kind, path in export.artifact_paths(args.to).items():
         print(f"{kind}: {path}")
-    return 0
-
-
-def _evaluate_pairs(model, dataset, split, image_size):
-    """pix2pix: L1, PSNR and SSIM of G(x) against y on held-out pairs."""
-    from keras_gans.datasets.paired import load_paired
-    from keras_gans.models.pix2pix import evaluate_pairs
-
-    # Batch 1, as the paper evaluates, so that every held-out pair counts.
-    pairs = load_paired(dataset, split=split, batch_size=1, image_size=image_size, shuffle=False)
-    scores = evaluate_pairs(model, pairs)
-    print("metric  value")
-    for key in ("l1", "psnr", "ssim"):
-        print(f"{key:<7} {scores[key]:.4f}")
-    print("protocol:")
-    print(f"  pairs: {dataset}:{split} ({scores['num_pairs']} pairs, images in [-1, 1]; PSNR and SSIM on [0, 1])")
     return 0
 
 

@@ -17,6 +17,10 @@ discriminator output is used as it is (the critic f(x) of WGAN).
 Penalties take the discriminator itself, since they differentiate through it:
 `gradient_penalty` (WGAN-GP), `r1_penalty` (Mescheder et al. 2018) and
 `dragan_penalty` (Kodali et al. 2017).
+
+SeqGAN's generator is a policy over tokens, not a game of logits: its losses
+(`policy_gradient_loss`, `teacher_forced_nll_loss`) share one signature of
+their own, fn(logits, tokens, ...), at the end of this module.
 """
 
 import collections
@@ -302,3 +306,52 @@ def get(name, **options):
     if g_opts:
         g_fn = functools.partial(g_fn, **g_opts)
     return Game(name, d_fn, g_fn, cross_entropy, False)
+
+
+# --- sequence losses (SeqGAN, Yu et al. 2017) ----------------------------------
+# One signature for both: fn(logits, tokens, ...) -> scalar, on the generator's
+# teacher-forced logits (batch, seq_len, vocab_size) of int tokens (batch, seq_len).
+
+
+def policy_gradient_loss(logits, tokens, rewards, reduction="sum"):
+    """The REINFORCE loss of SeqGAN (eq. 8 of the paper), on logits.
+
+    -sum over batch and time of log G(y_t | y_<t) * Q(y_<t, y_t), as the
+    paper's code (`generator.py`, `g_loss`), whose gradient is then clipped
+    to global norm 5 (SeqGAN's default G optimizer does the same). The
+    rewards are constants (no gradient flows into them), so the gradient is
+    -sum(Q * grad log G), the likelihood-ratio estimator of the gradient of
+    the expected reward (times batch size).
+
+    Args:
+        logits: float (batch, seq_len, vocab_size), the generator's
+            teacher-forced logits on `tokens`.
+        tokens: int (batch, seq_len), the sampled sequences.
+        rewards: float (batch, seq_len), Q of each token.
+        reduction: "sum" (the reference's, the default) or "mean" over
+            batch and time (batch * seq_len times smaller, so a gradient
+            clip of 5 almost never acts on it).
+
+    Returns:
+        A scalar float32 tensor.
+    """
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f'reduction must be "sum" or "mean", got {reduction!r}.')
+    log_probs = -tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(tokens, tf.int32), logits=tf.cast(logits, tf.float32)
+    )
+    weighted = log_probs * tf.stop_gradient(tf.cast(rewards, tf.float32))
+    return -(tf.reduce_sum(weighted) if reduction == "sum" else tf.reduce_mean(weighted))
+
+
+def teacher_forced_nll_loss(logits, tokens):
+    """Teacher-forced negative log-likelihood per token: SeqGAN's pretraining of G (MLE).
+
+    Not the `maximum_likelihood` game above: a mean over batch and time of
+    -log G(y_t | y_<t), on the generator's logits.
+    """
+    return tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=tf.cast(tokens, tf.int32), logits=tf.cast(logits, tf.float32)
+        )
+    )

@@ -77,11 +77,7 @@ def plot_history(history, path, keys=None, title="Training losses", ylabel="loss
     ax.set_title(title)
     ax.legend()
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def scatter_2d(panels, path, centers=None, limit=None, ncols=None):
@@ -105,6 +101,11 @@ def scatter_2d(panels, path, centers=None, limit=None, ncols=None):
         ax.set_title(title, fontsize=9)
         ax.set_aspect("equal")
         ax.tick_params(labelsize=6)
+    return _save(plt, fig, path)
+
+
+def _save(plt, fig, path):
+    """Lay out, write (creating the folder) and close a figure; returns the path."""
     fig.tight_layout()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path)

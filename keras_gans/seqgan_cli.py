@@ -87,16 +87,28 @@ def add_parser(sub):
     return seqgan
 
 
+COMMAND = "seqgan"  # the subcommand `add_parser` adds
+
+
 def main(args):
+    """`keras-gans seqgan ACTION ...`."""
     return {"train": train, "sample": sample, "evaluate": evaluate}[args.action](args)
 
 
-def is_seqgan_run(run_dir):
-    path = os.path.join(str(run_dir), RUN_FILE)
-    if not os.path.exists(path):
-        return False
-    with open(path) as f:
-        return json.load(f).get("model") == "seqgan"
+def train_from_cli(args):
+    """`keras-gans train seqgan ...`: `seqgan train` with the shared options mapped."""
+    return train(from_train_args(args))
+
+
+def sample_from_cli(args):
+    """`keras-gans sample RUN_DIR` of a SeqGAN run: decoded samples at temperature 1."""
+    args.temperature, args.out = 1.0, getattr(args, "out", None)
+    return sample(args)
+
+
+def evaluate_from_cli(args):
+    """`keras-gans evaluate RUN_DIR` of a SeqGAN run: NLL-oracle or BLEU (its --num-samples)."""
+    return evaluate(args)
 
 
 def from_train_args(args):

@@ -254,8 +254,46 @@ def _cycle_gan(spec, dataset=None, latent_dim=None, ema_decay=None, learning_rat
     )
 
 
+Runner = collections.namedtuple("Runner", ["command", "add_parser", "main", "train", "sample", "evaluate"])
+Runner.__doc__ = """The CLI of a model that does not train through `keras-gans train`'s fit loop.
+
+Attributes:
+    command: the name of its own subcommand (`keras-gans COMMAND ...`), or None.
+    add_parser: add_parser(subparsers) adds that subcommand.
+    main: main(args) runs it.
+    train: train(args) runs `keras-gans train NAME ...` (the shared options).
+    sample, evaluate: sample(args), evaluate(args) run `keras-gans sample|evaluate
+        RUN_DIR` on a run directory whose run.json names this model.
+"""
+
+
+def _seqgan_runner():
+    from keras_gans import seqgan_cli
+
+    return Runner(
+        seqgan_cli.COMMAND,
+        seqgan_cli.add_parser,
+        seqgan_cli.main,
+        seqgan_cli.train_from_cli,
+        seqgan_cli.sample_from_cli,
+        seqgan_cli.evaluate_from_cli,
+    )
+
+
+def _runner_only(name):
+    def refuse(*args, **kwargs):
+        raise ValueError(
+            f"{name} trains on token sequences through its runner (`keras-gans train {name}` or "
+            f"`keras-gans {name} train`), not through zoo.build / zoo.load_data."
+        )
+
+    return refuse
+
+
 Entry = collections.namedtuple(
-    "Entry", ["build", "load", "description", "default_dataset", "grid", "evaluation"], defaults=("samples", "samples")
+    "Entry",
+    ["build", "load", "description", "default_dataset", "grid", "evaluation", "runner"],
+    defaults=("samples", "samples", None),
 )
 Entry.__doc__ = """What the CLI, the examples and the docs need to know of a zoo model.
 
@@ -266,10 +304,15 @@ Attributes:
     default_dataset: the data it trains on when none is named.
     grid: what its sample grids show: "samples" (draws from the prior),
         "classes" (one row per class, one column per latent) or
-        "translations" (sources, then their translations).
+        "translations" (sources, then their translations); a runner's
+        model writes its own samples ("text": decoded sequences).
     evaluation: how `keras-gans evaluate` scores it: "samples" (distances
-        between generated and real samples) or "pairs" (L1/PSNR/SSIM of
-        translations against their held-out targets).
+        between generated and real samples) or a kind of
+        `keras_gans.metrics.EVALUATIONS`, e.g. "pairs" (L1/PSNR/SSIM of
+        translations against their held-out targets); a runner's model
+        evaluates itself ("text": NLL-oracle or BLEU).
+    runner: None (the CLI trains, samples and evaluates it with `fit`), or a
+        `Runner` that does all three itself (SeqGAN's three phases on text).
 """
 
 # name -> Entry(build(element_spec, dataset=..., **options), load(dataset, split, batch_size, image_size, seed), ...)
@@ -330,6 +373,15 @@ MODELS = {
         "unpaired image-to-image translation (Zhu et al. 2017)",
         "digits",
         grid="translations",
+    ),
+    "seqgan": Entry(
+        _runner_only("seqgan"),
+        _runner_only("seqgan"),
+        "SeqGAN on a text file or the oracle, policy gradient with Monte Carlo rollouts (Yu et al. 2017)",
+        "oracle",
+        grid="text",
+        evaluation="text",
+        runner=_seqgan_runner(),
     ),
 }
 

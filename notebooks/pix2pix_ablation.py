@@ -42,7 +42,8 @@ import keras
 from IPython.display import Image, display
 
 import keras_gans
-from keras_gans.models import build_pix2pix, evaluate_pairs
+from keras_gans.metrics import evaluate_pairs
+from keras_gans.models import build_pix2pix
 
 GPU = bool(tf.config.list_physical_devices("GPU"))
 # Mixed precision on a GPU; float32 on a CPU. KERAS_GANS_PRECISION overrides the choice.

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from keras_gans import schedules
 from keras_gans.models.cycle_gan import CycleGAN, build_cycle_gan
-from keras_gans.models.image_pool import ImagePool
+from keras_gans.layers.image_pool import ImagePool
 from keras_gans.networks.patchgan import patchgan_discriminator, receptive_field
 from keras_gans.networks.resnet import resnet_generator
 from tests import harness
@@ -209,6 +209,24 @@ def test_pool_of_size_zero_and_seeded_draws():
         pool = ImagePool(2, (2, 2, 1))
         runs.append([pool.query(images + i, tf.constant([5, i], tf.int64)).numpy() for i in range(4)])
     np.testing.assert_array_equal(np.stack(runs[0]), np.stack(runs[1]))
+
+
+def test_pool_draws_are_its_own_whatever_wraps_tf_random(monkeypatch):
+    """The pool's draws are over the global batch, the same on every replica: a wrapper
+    of tf.random's draws (as the distribution tests install) must not reach them."""
+    images = tf.reshape(tf.range(12, dtype=tf.float32), (12, 1, 1, 1))
+
+    def run():
+        pool = ImagePool(4, (1, 1, 1))
+        return np.stack([pool.query(images + 100 * i, tf.constant([3, i], tf.int64)).numpy() for i in range(3)])
+
+    expected = run()
+
+    def wrapped(*args, **kwargs):
+        raise AssertionError("the pool drew through tf.random.stateless_uniform")
+
+    monkeypatch.setattr(tf.random, "stateless_uniform", wrapped)
+    np.testing.assert_array_equal(run(), expected)
 
 
 # --- the schedule --------------------------------------------------------------

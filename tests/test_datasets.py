@@ -91,3 +91,19 @@ def test_unknown_dataset():
     )
     harness.assert_clear_error(lambda: datasets.load("digits", batch_size=0), "batch_size", error=ValueError)
     harness.assert_clear_error(lambda: datasets.digits("valid"), "valid", error=ValueError)
+
+
+def test_the_shared_image_transform():
+    """sources.transform_image, which load, load_paired and load_unpaired all use."""
+    from keras_gans.datasets import sources
+
+    pixels = np.array([[[0], [255]], [[51], [204]]], dtype="uint8")
+    image = sources.transform_image(pixels).numpy()
+    np.testing.assert_allclose(image[..., 0], [[-1.0, 1.0], [-0.6, 0.6]], atol=1e-6)
+    assert sources.transform_image(pixels, channels=3).shape == (2, 2, 3)
+    assert sources.transform_image(np.zeros((2, 2, 3), "uint8"), channels=1).shape == (2, 2, 1)
+    outside = np.full((2, 2, 1), 1.5, "float32")
+    same = sources.transform_image(outside, size=(2, 2), method="bicubic").numpy()
+    np.testing.assert_array_equal(same, outside)  # already that size: not resized, not clipped
+    bigger = sources.transform_image(pixels, size=(4, 6), method="bicubic").numpy()
+    assert bigger.shape == (4, 6, 1) and bigger.min() >= -1.0 and bigger.max() <= 1.0

@@ -6,7 +6,8 @@ import pytest
 import tensorflow as tf
 
 from keras_gans.datasets.paired import digits_pairs
-from keras_gans.models.pix2pix import Pix2Pix, _seed_states, build_pix2pix, evaluate_pairs
+from keras_gans.metrics.pairs import evaluate_pairs
+from keras_gans.models.pix2pix import Pix2Pix, _seed_states, build_pix2pix
 from keras_gans.networks.patchgan import patchgan_discriminator, receptive_field
 from keras_gans.networks.unet import unet_generator
 from tests import harness

@@ -7,7 +7,8 @@ import keras
 import pytest
 import tensorflow as tf
 
-from keras_gans.models.seqgan import SeqGAN, policy_gradient_loss
+from keras_gans.losses import policy_gradient_loss
+from keras_gans.models.seqgan import SeqGAN
 from keras_gans.networks.text import lstm_generator, sample_categorical, sampler, text_cnn_discriminator
 from tests import harness
 

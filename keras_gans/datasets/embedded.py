@@ -26,11 +26,12 @@ MIXTURES = {
 }
 
 
-@functools.lru_cache(maxsize=1)
-def _digits_raw():
-    with gzip.open(os.path.join(_DATA_DIR, "digits.csv.gz"), "rt") as f:
-        table = np.loadtxt(f, delimiter=",", dtype="float32")
-    return table[:, :-1].reshape(-1, 8, 8, 1), table[:, -1].astype("int64")
+@functools.lru_cache(maxsize=2)
+def _table(filename, dtype, side):
+    """(images (n, side, side, 1), int64 labels) of an embedded CSV: a row of pixels, then the label."""
+    with gzip.open(os.path.join(_DATA_DIR, filename), "rt") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=dtype)
+    return table[:, :-1].reshape(-1, side, side, 1), table[:, -1].astype("int64")
 
 
 # A fixed permutation splits the digits: 80% train, 20% test.
@@ -48,18 +49,11 @@ def digits(split="train"):
     """
     if split not in DIGITS_SPLITS:
         raise ValueError(f"digits has splits {sorted(DIGITS_SPLITS)}, got {split!r}.")
-    images, labels = _digits_raw()
+    images, labels = _table("digits.csv.gz", "float32", 8)
     order = np.random.default_rng(1998).permutation(len(images))
     lo, hi = DIGITS_SPLITS[split]
     idx = order[int(round(lo * len(order))) : int(round(hi * len(order)))]
     return images[idx] / 8.0 - 1.0, labels[idx]
-
-
-@functools.lru_cache(maxsize=1)
-def _mnist5k_raw():
-    with gzip.open(os.path.join(_DATA_DIR, "mnist5k.csv.gz"), "rt") as f:
-        table = np.loadtxt(f, delimiter=",", dtype="uint8")
-    return table[:, :-1].reshape(-1, 28, 28, 1), table[:, -1].astype("int64")
 
 
 # 400 train and 100 test images of each class, chosen by a fixed permutation.
@@ -83,7 +77,7 @@ def mnist5k(split="train"):
     """
     if split not in MNIST5K_SPLITS:
         raise ValueError(f"mnist5k has splits {sorted(MNIST5K_SPLITS)}, got {split!r}.")
-    images, labels = _mnist5k_raw()
+    images, labels = _table("mnist5k.csv.gz", "uint8", 28)
     rng = np.random.default_rng(1998)
     lo, hi = MNIST5K_SPLITS[split]
     idx = []

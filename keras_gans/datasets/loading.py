@@ -5,10 +5,9 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.datasets import embedded, pipeline
+from keras_gans.datasets import embedded, pipeline, sources
 
 EMBEDDED = ("digits", "mnist5k", "ring8", "grid25")
-_IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 _DEFAULT_IMAGE_SIZE = {"digits": 16}
 
 
@@ -122,145 +121,44 @@ def _split_offset(split):
 
 
 def _image_transform(image_size, channels):
-    def transform(image, label):
-        image = tf.convert_to_tensor(image)
-        if image.dtype == tf.uint8:
-            image = tf.cast(image, tf.float32) / 127.5 - 1.0
-        image = tf.cast(image, tf.float32)
-        if channels == 3 and image.shape[-1] == 1:
-            image = tf.image.grayscale_to_rgb(image)
-        elif channels == 1 and image.shape[-1] == 3:
-            image = tf.image.rgb_to_grayscale(image)
-        if image_size is not None:
-            image = tf.image.resize(image, (image_size, image_size), antialias=True)
-            image = tf.clip_by_value(image, -1.0, 1.0)
-        return image, label
-
-    return transform
+    size = None if image_size is None else (image_size, image_size)
+    return lambda image, label: (sources.transform_image(image, size, channels), label)
 
 
 def _folder(path, with_labels):
-    """Images of a folder (recursively); sub-folder names are the labels."""
-    files = sorted(
-        os.path.join(root, f)
-        for root, _, names in os.walk(path)
-        for f in names
-        if f.lower().endswith(_IMAGE_EXTENSIONS)
-    )
+    """Images of a folder (recursively), resized to the first one's size; sub-folder names are the labels."""
+    files = sources.image_files(path)
     if not files:
-        raise ValueError(f"The folder {path!r} holds no images ({', '.join(_IMAGE_EXTENSIONS)}).")
-    check_image_files(files)
+        raise ValueError(f"The folder {path!r} holds no images ({', '.join(sources.IMAGE_EXTENSIONS)}).")
     classes = sorted({os.path.relpath(os.path.dirname(f), path) for f in files})
     labels = [classes.index(os.path.relpath(os.path.dirname(f), path)) for f in files]
     first = tf.io.decode_image(tf.io.read_file(files[0]), expand_animations=False)
     height, width, depth = first.shape
 
     def read(file, label):
-        image = tf.io.decode_image(tf.io.read_file(file), channels=depth, expand_animations=False)
-        image = tf.image.resize(image, (height, width))
+        image = tf.image.resize(sources.decode_image(file, depth), (height, width))
         return tf.cast(image, tf.float32) / 127.5 - 1.0, label
 
     ds = tf.data.Dataset.from_tensor_slices((files, np.asarray(labels, "int64")))
     return ds.map(read, num_parallel_calls=tf.data.AUTOTUNE), len(files)
 
 
-# The first bytes of the formats tf.io.decode_image reads.
-_IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8", b"GIF8", b"BM")
-
-
-def check_image_files(files):
-    """Raise a ValueError naming the files that are empty or not PNG, JPEG, GIF or BMP.
-
-    Checked before training (the headers only), because a file tf.data cannot
-    decode fails mid-epoch with an error that does not name it.
-    """
-    bad = []
-    for file in files:
-        with open(file, "rb") as f:
-            head = f.read(4)
-        if not head.startswith(_IMAGE_SIGNATURES):
-            bad.append(file)
-    if bad:
-        raise ValueError(
-            f"{len(bad)} of {len(files)} image files cannot be decoded (empty, or not PNG, JPEG, GIF "
-            f"or BMP despite the extension): {bad[:5]}{' ...' if len(bad) > 5 else ''}. Remove or "
-            "re-encode them."
-        )
+_OFFLINE = f"an embedded set ({', '.join(EMBEDDED)}) or a folder of images"
 
 
 def _tfds(name, split, data_dir, with_labels):
-    import tensorflow_datasets as tfds
-
-    try:
-        builder = tfds.builder(name, data_dir=data_dir)
-    except Exception as e:  # tfds raises DatasetNotFoundError (and others) for unknown names
-        if _missing_module(e):
-            raise _tfds_error(name, e) from e
-        raise ValueError(
-            f"Unknown dataset {name!r}: not an embedded set ({', '.join(EMBEDDED)}), "
-            f"not a folder, and not a TFDS dataset ({type(e).__name__}: {e})."
-        ) from e
+    builder = sources.tfds_builder(
+        name, data_dir, f"Unknown dataset {name!r}: not an embedded set ({', '.join(EMBEDDED)}), not a folder"
+    )
     features = builder.info.features
     if "image" not in features:
         raise ValueError(f"TFDS dataset {name!r} has no 'image' feature (features: {list(features)}).")
     if with_labels and "label" not in features:
         raise ValueError(f"TFDS dataset {name!r} has no 'label' feature; use with_labels=False.")
-    try:
-        ds = tfds.load(name, split=split, data_dir=data_dir, shuffle_files=False)
-    except Exception as e:
-        raise _tfds_error(name, e) from e
+    ds = sources.tfds_load(name, split, data_dir, _OFFLINE)
     has_label = "label" in features
     ds = ds.map(
         lambda ex: (ex["image"], ex["label"] if has_label else tf.constant(-1, tf.int64)),
         num_parallel_calls=tf.data.AUTOTUNE,
     )
-    try:
-        size = builder.info.splits[split].num_examples
-    except Exception:
-        size = None
-    return ds, size or None
-
-
-def _causes(error):
-    """The error and the errors it was raised from (or during)."""
-    seen = []
-    while error is not None and error not in seen:
-        seen.append(error)
-        error = error.__cause__ or error.__context__
-    return seen
-
-
-def _missing_module(error):
-    return next((e for e in _causes(error) if isinstance(e, ImportError)), None)
-
-
-def _network_error(error):
-    import socket
-
-    network = (ConnectionError, TimeoutError, socket.gaierror, socket.herror)
-    for e in _causes(error):
-        # requests' and urllib3's errors (what TFDS downloads with), without importing them.
-        module = type(e).__module__.split(".")[0]
-        if isinstance(e, network) or module in ("requests", "urllib3") or type(e).__name__ == "DownloadError":
-            return e
-    return None
-
-
-def _tfds_error(name, error):
-    """A RuntimeError naming why TFDS could not prepare `name`: a missing module, the network, or else."""
-    missing = _missing_module(error)
-    if missing is not None:
-        module = missing.name or str(missing)
-        return RuntimeError(
-            f"Could not prepare the TFDS dataset {name!r}: TensorFlow Datasets needs the module {module!r}, "
-            f"which is not installed ({type(missing).__name__}: {missing}). Install it with "
-            f"`pip install {module}` (keras_gans declares what TFDS needs: reinstalling keras_gans does it too)."
-        )
-    network = _network_error(error)
-    if network is not None:
-        return RuntimeError(
-            f"Could not load the TFDS dataset {name!r}: it must be downloaded once, which needs the network "
-            f"({type(network).__name__}: {network}). Offline, use an embedded set ({', '.join(EMBEDDED)}) "
-            f"or a folder of images."
-        )
-    return RuntimeError(f"Could not load the TFDS dataset {name!r} ({type(error).__name__}: {error}).")
+    return ds, sources.tfds_count(builder, split)

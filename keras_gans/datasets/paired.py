@@ -18,12 +18,10 @@ and random mirroring.
 
 import os
 
-import numpy as np
 import tensorflow as tf
 
-from keras_gans.datasets import embedded, loading, pipeline
+from keras_gans.datasets import embedded, pipeline, sources
 
-_IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 DIRECTIONS = ("AtoB", "BtoA")
 DIGITS_IMAGE_SIZE = 32
 # The reference's load_size / crop_size = 286 / 256.
@@ -185,24 +183,13 @@ def _source(source, split, features, data_dir, size=None):
 
 
 def _arrays(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    for label, x in (("A", a), ("B", b)):
-        if x.ndim != 4:
-            raise ValueError(f"Expected {label} images of shape (n, height, width, channels), got {x.shape}.")
+    a, b = sources.array_images(a, "A images"), sources.array_images(b, "B images")
     if a.shape[:3] != b.shape[:3]:
         raise ValueError(
             f"The two images of a pair must have the same size: A images have shape {a.shape[1:]} "
             f"and B images {b.shape[1:]} (counts {len(a)} and {len(b)})."
         )
-    if a.dtype != np.uint8:
-        a = a.astype("float32")
-    if b.dtype != np.uint8:
-        b = b.astype("float32")
     return tf.data.Dataset.from_tensor_slices((a, b)), len(a), "arrays"
-
-
-def _image_files(folder):
-    return sorted(f for f in os.listdir(folder) if f.lower().endswith(_IMAGE_EXTENSIONS))
 
 
 def _split_folder(path, split):
@@ -215,14 +202,12 @@ def _folder(path, split):
     if os.path.isdir(a_dir) and os.path.isdir(b_dir):
         return _two_folders(a_dir, b_dir, split)
     folder = _split_folder(path, split)
-    files = _image_files(folder)
+    files = sources.image_files(folder, recursive=False)
     if not files:
         raise ValueError(
-            f"The folder {folder!r} holds no images ({', '.join(_IMAGE_EXTENSIONS)}): expected "
+            f"The folder {folder!r} holds no images ({', '.join(sources.IMAGE_EXTENSIONS)}): expected "
             "side-by-side A|B images, or sub-folders A/ and B/ of matching file names."
         )
-    files = [os.path.join(folder, f) for f in files]
-    loading.check_image_files(files)
     shapes = {_image_size(f) for f in files}
     if len(shapes) > 1:
         raise ValueError(
@@ -235,11 +220,10 @@ def _folder(path, split):
             f"Side-by-side A|B images must have an even width (two halves of one size); the images "
             f"of {folder!r} are {height}x{width} (height x width)."
         )
-    depth = _depth(files[0])
+    depth = sources.image_depth(files[0])
 
     def read(file):
-        image = tf.io.decode_image(tf.io.read_file(file), channels=depth, expand_animations=False)
-        image.set_shape((height, width, depth))
+        image = sources.decode_image(file, depth, (height, width))
         return image[:, : width // 2], image[:, width // 2 :]
 
     ds = tf.data.Dataset.from_tensor_slices(files)
@@ -251,7 +235,11 @@ def _two_folders(a_dir, b_dir, split):
     for folder in (a_dir, b_dir):
         if not os.path.isdir(folder):
             raise FileNotFoundError(f"No folder of images at {folder!r}.")
-    a_files, b_files = _image_files(a_dir), _image_files(b_dir)
+    names = [
+        sorted(os.path.basename(f) for f in sources.image_files(d, recursive=False, check=False))
+        for d in (a_dir, b_dir)
+    ]
+    a_files, b_files = names
     if set(a_files) != set(b_files):
         only_a = sorted(set(a_files) - set(b_files))[:5]
         only_b = sorted(set(b_files) - set(a_files))[:5]
@@ -263,7 +251,7 @@ def _two_folders(a_dir, b_dir, split):
         raise ValueError(f"The folders {a_dir!r} and {b_dir!r} hold no images.")
     a_paths = [os.path.join(a_dir, f) for f in a_files]
     b_paths = [os.path.join(b_dir, f) for f in a_files]
-    loading.check_image_files(a_paths + b_paths)
+    sources.check_image_files(a_paths + b_paths)
     sizes_a = [_image_size(f) for f in a_paths]
     sizes_b = [_image_size(f) for f in b_paths]
     for name, sa, sb in zip(a_files, sizes_a, sizes_b):
@@ -274,15 +262,12 @@ def _two_folders(a_dir, b_dir, split):
             )
     if len(set(sizes_a)) > 1:
         raise ValueError(f"The images of {a_dir!r} differ in size: {sorted(set(sizes_a))}; pass image_size=.")
-    (height, width), depth_a, depth_b = sizes_a[0], _depth(a_paths[0]), _depth(b_paths[0])
-
-    def read(path, depth):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=depth, expand_animations=False)
-        image.set_shape((height, width, depth))
-        return image
-
+    size, depth_a, depth_b = sizes_a[0], sources.image_depth(a_paths[0]), sources.image_depth(b_paths[0])
     ds = tf.data.Dataset.from_tensor_slices((a_paths, b_paths))
-    ds = ds.map(lambda a, b: (read(a, depth_a), read(b, depth_b)), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(
+        lambda a, b: (sources.decode_image(a, depth_a, size), sources.decode_image(b, depth_b, size)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
     return ds, len(a_files), f"{a_dir!r} + {b_dir!r}"
 
 
@@ -298,21 +283,10 @@ def _image_size(path):
         return int(shape[0]), int(shape[1])
 
 
-def _depth(path):
-    depth = tf.io.decode_image(tf.io.read_file(path), expand_animations=False).shape[-1]
-    return 3 if depth == 4 else int(depth)  # drop alpha
-
-
 def _tfds(name, split, features, data_dir):
     import tensorflow_datasets as tfds
 
-    try:
-        builder = tfds.builder(name, data_dir=data_dir)
-    except Exception as e:
-        raise ValueError(
-            f"Unknown paired dataset {name!r}: not 'digits', not a folder, and not a TFDS dataset "
-            f"({type(e).__name__}: {e})."
-        ) from e
+    builder = sources.tfds_builder(name, data_dir, f"Unknown paired dataset {name!r}: not 'digits', not a folder")
     info_features = builder.info.features
     images = [k for k, v in info_features.items() if isinstance(v, tfds.features.Image)]
     if features is None:
@@ -326,13 +300,7 @@ def _tfds(name, split, features, data_dir):
     missing = [f for f in features if f not in images]
     if len(features) != 2 or missing:
         raise ValueError(f"features must name two image features of {name!r} ({images}), got {features}.")
-    try:
-        ds = tfds.load(name, split=split, data_dir=data_dir, shuffle_files=False)
-    except Exception as e:
-        raise RuntimeError(
-            f"Could not load the TFDS dataset {name!r}: it must be downloaded once, which needs the "
-            f"network ({type(e).__name__}: {e}). Offline, use 'digits' or a folder of pairs."
-        ) from e
+    ds = sources.tfds_load(name, split, data_dir, "'digits' or a folder of pairs")
     first, second = features
     shape_a, shape_b = info_features[first].shape, info_features[second].shape
     if None not in shape_a[:2] + shape_b[:2] and shape_a[:2] != shape_b[:2]:
@@ -341,11 +309,7 @@ def _tfds(name, split, features, data_dir):
             f"{shape_a} and {second!r} of shape {shape_b}."
         )
     ds = ds.map(lambda ex: (ex[first], ex[second]), num_parallel_calls=tf.data.AUTOTUNE)
-    try:
-        count = builder.info.splits[split].num_examples or None
-    except Exception:
-        count = None
-    return ds, count, repr(name)
+    return ds, sources.tfds_count(builder, split), repr(name)
 
 
 # --- per-pair transforms ----------------------------------------------------
@@ -364,16 +328,6 @@ def _as_size(image_size):
 
 def _prepare(size, channels):
     def convert(image):
-        image = tf.convert_to_tensor(image)
-        if image.dtype == tf.uint8:
-            image = tf.cast(image, tf.float32) / 127.5 - 1.0
-        image = tf.cast(image, tf.float32)
-        if channels == 3 and image.shape[-1] == 1:
-            image = tf.image.grayscale_to_rgb(image)
-        elif channels == 1 and image.shape[-1] == 3:
-            image = tf.image.rgb_to_grayscale(image)
-        if size is not None and tuple(image.shape[:2]) != size:
-            image = tf.clip_by_value(tf.image.resize(image, size, method="bicubic", antialias=True), -1.0, 1.0)
-        return image
+        return sources.transform_image(image, size, channels, method="bicubic")
 
     return lambda a, b: (convert(a), convert(b))

@@ -1,4 +1,4 @@
-"""Token sequences: SeqGAN's synthetic oracle, a tokenizer for text files, and BLEU.
+"""Token sequences: SeqGAN's synthetic oracle and a tokenizer for text files.
 
 - `oracle()`: the synthetic-data benchmark of SeqGAN (Yu et al. 2017, section
   "Synthetic data experiments"): an LSTM with weights drawn from N(0, 1) is the
@@ -8,13 +8,13 @@
 - `text_file(path, ...)`: any text file as fixed-length token sequences
   (character or word level, vocabulary cap, end and padding tokens), with a
   held-out split and `decode` back to text.
-- `bleu(hypotheses, references)`: BLEU of each generated sentence against the
-  whole reference set, averaged (the SeqGAN paper's text metric).
+- `TextData.bleu(samples)`: BLEU against the held-out split, with
+  `keras_gans.metrics.bleu` (re-exported here as `bleu`, its former home).
 """
 
 import collections
+import dataclasses
 import json
-import math
 import os
 import re
 
@@ -22,11 +22,13 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans.datasets import pipeline
+from keras_gans.metrics.text import bleu
 from keras_gans.networks import text as text_networks
 
 # --- the oracle ------------------------------------------------------------------
 
 
+@dataclasses.dataclass(eq=False)
 class Oracle:
     """The SeqGAN synthetic benchmark: a target LSTM, its sequences, NLL-oracle.
 
@@ -36,10 +38,9 @@ class Oracle:
         seed: the seed of the weights and of the sequences.
     """
 
-    def __init__(self, model, sequences, seed):
-        self.model = model
-        self.sequences = sequences
-        self.seed = seed
+    model: object
+    sequences: np.ndarray
+    seed: int
 
     @property
     def vocab_size(self):
@@ -298,6 +299,7 @@ class Tokenizer:
             raise RuntimeError("The tokenizer has no vocabulary yet: call fit(texts) first.")
 
 
+@dataclasses.dataclass(eq=False)
 class TextData:
     """A tokenized text file: training and held-out sequences and their tokenizer.
 
@@ -307,10 +309,9 @@ class TextData:
         seq_len, vocab_size.
     """
 
-    def __init__(self, tokenizer, train, test):
-        self.tokenizer = tokenizer
-        self.train = train
-        self.test = test
+    tokenizer: object
+    train: np.ndarray
+    test: np.ndarray
 
     @property
     def seq_len(self):
@@ -397,64 +398,3 @@ def text_file(
     train = tokenizer.encode_sequences(train_texts, seq_len)
     test = tokenizer.encode_sequences(test_texts, seq_len)
     return TextData(tokenizer, train, test)
-
-
-# --- BLEU -----------------------------------------------------------------------------
-
-
-def bleu(hypotheses, references, max_order=4, epsilon=0.1):
-    """Mean sentence BLEU of each hypothesis against the whole reference set.
-
-    As in the SeqGAN paper and its successors (Texygen): every generated
-    sentence is scored with all held-out sentences as its references: n-gram
-    counts clipped by their largest count in any reference, geometric mean
-    of the 1..max_order precisions with equal weights, brevity penalty from
-    the reference length closest to the hypothesis', and NLTK's smoothing
-    method 1 (a precision with no match counts `epsilon` matches).
-
-    Args:
-        hypotheses: list of token lists (generated).
-        references: list of token lists (held out).
-        max_order: the largest n-gram order (BLEU-2, -3, -4, ...).
-        epsilon: matches counted for an n-gram order without any.
-
-    Returns:
-        A float in [0, 1].
-    """
-    if not references:
-        raise ValueError("bleu() needs at least one reference.")
-    if not hypotheses:
-        raise ValueError("bleu() needs at least one hypothesis.")
-    max_counts = collections.defaultdict(int)
-    for reference in references:
-        for gram, count in _ngrams(list(reference), max_order).items():
-            max_counts[gram] = max(max_counts[gram], count)
-    lengths = sorted({len(r) for r in references})
-    scores = []
-    for hypothesis in hypotheses:
-        hypothesis = list(hypothesis)
-        if not hypothesis:
-            scores.append(0.0)
-            continue
-        counts = _ngrams(hypothesis, max_order)
-        log_precision = 0.0
-        for n in range(1, max_order + 1):
-            grams = {g: c for g, c in counts.items() if len(g) == n}
-            total = max(1, sum(grams.values()))
-            matches = sum(min(c, max_counts.get(g, 0)) for g, c in grams.items())
-            if n == 1 and matches == 0:
-                log_precision = -math.inf
-                break
-            log_precision += math.log((matches or epsilon) / total) / max_order
-        closest = min(lengths, key=lambda r: (abs(r - len(hypothesis)), r))
-        brevity = 1.0 if len(hypothesis) > closest else math.exp(1.0 - closest / len(hypothesis))
-        scores.append(brevity * math.exp(log_precision))
-    return float(np.mean(scores))
-
-
-def _ngrams(tokens, max_order):
-    counts = collections.Counter()
-    for n in range(1, max_order + 1):
-        for i in range(len(tokens) - n + 1):
-            counts[tuple(tokens[i : i + n])] += 1
-    return counts

@@ -15,9 +15,8 @@ import re
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.datasets import embedded, loading, pipeline
+from keras_gans.datasets import embedded, pipeline, sources
 
-_IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 # The reference's preprocessing: resize to 286, random crop 256.
 _LOAD_OVER_CROP = 286 / 256
 _DEFAULT_IMAGE_SIZE = {"digits": 32}
@@ -118,17 +117,9 @@ def _transform(image_size, load_size, augment, flip, channels):
     """uint8 or float image -> float32 [-1, 1], resized (and cropped, mirrored)."""
 
     def transform(image, seed):
-        if image.dtype == tf.uint8:
-            image = tf.cast(image, tf.float32) / 127.5 - 1.0
-        image = tf.cast(image, tf.float32)
-        if channels == 3 and image.shape[-1] == 1:
-            image = tf.image.grayscale_to_rgb(image)
-        elif channels == 1 and image.shape[-1] == 3:
-            image = tf.image.rgb_to_grayscale(image)
-        depth = image.shape[-1]
         size = load_size if augment else image_size
-        if image.shape[:2].as_list() != [size, size]:
-            image = tf.image.resize(image, (size, size), method="bicubic", antialias=True)
+        image = sources.transform_image(image, (size, size), channels, method="bicubic")
+        depth = image.shape[-1]
         if augment:
             seed = tf.stack([seed, tf.constant(0, tf.int64)])
             image = tf.image.stateless_random_crop(image, (image_size, image_size, depth), seed=seed)
@@ -170,38 +161,20 @@ def _domains(name, split, image_size, data_dir):
 def _folder(path, domain):
     if not os.path.isdir(str(path)):
         raise FileNotFoundError(f"No folder of images at {str(path)!r} (domain {domain}).")
-    files = sorted(
-        os.path.join(root, f)
-        for root, _, names in os.walk(path)
-        for f in names
-        if f.lower().endswith(_IMAGE_EXTENSIONS)
-    )
+    files = sources.image_files(path)
     where = f"folder {str(path)!r}"
     if not files:
         return tf.data.Dataset.from_tensor_slices(np.zeros((0,), "uint8")), 0, where
-    loading.check_image_files(files)
-    depth = tf.io.decode_image(tf.io.read_file(files[0]), expand_animations=False).shape[-1]
-    depth = 3 if depth == 4 else depth  # drop alpha
-
-    def read(file):
-        image = tf.io.decode_image(tf.io.read_file(file), channels=depth, expand_animations=False)
-        image.set_shape((None, None, depth))
-        return image
-
-    ds = tf.data.Dataset.from_tensor_slices(files).map(read, num_parallel_calls=tf.data.AUTOTUNE)
+    depth = sources.image_depth(files[0])
+    ds = tf.data.Dataset.from_tensor_slices(files)
+    ds = ds.map(lambda file: sources.decode_image(file, depth), num_parallel_calls=tf.data.AUTOTUNE)
     return ds, len(files), where
 
 
 def _tfds(name, split, data_dir):
-    import tensorflow_datasets as tfds
-
-    try:
-        builder = tfds.builder(name, data_dir=data_dir)
-    except Exception as e:  # DatasetNotFoundError and others
-        raise ValueError(
-            f"Unknown dataset {name!r}: not 'digits', not a folder, and not a TFDS dataset "
-            f"(e.g. 'cycle_gan/horse2zebra') ({type(e).__name__}: {e})."
-        ) from e
+    builder = sources.tfds_builder(
+        name, data_dir, f"Unknown dataset {name!r} (e.g. 'cycle_gan/horse2zebra'): not 'digits', not a folder"
+    )
     splits = builder.info.splits  # empty while the dataset's metadata is not available
     if splits and split not in splits:
         raise ValueError(
@@ -210,14 +183,7 @@ def _tfds(name, split, data_dir):
         )
     if "image" not in builder.info.features:
         raise ValueError(f"TFDS dataset {name!r} has no 'image' feature.")
-    try:
-        ds = tfds.load(name, split=split, data_dir=data_dir, shuffle_files=False)
-    except Exception as e:
-        raise RuntimeError(
-            f"Could not load split {split!r} of the TFDS dataset {name!r}: it must be downloaded once, "
-            f"which needs the network ({type(e).__name__}: {e}). Offline, use load_unpaired('digits') "
-            f"or two folders."
-        ) from e
+    ds = sources.tfds_load(name, split, data_dir, "load_unpaired('digits') or two folders")
     ds = ds.map(lambda ex: ex["image"], num_parallel_calls=tf.data.AUTOTUNE)
     size = splits[split].num_examples if splits else int(ds.cardinality())
     if size < 0:  # unknown: count once

@@ -4,7 +4,8 @@ Distances between feature sets (FID, KID, MMD, 1-NN accuracy, Wasserstein,
 precision/recall), classifier scores (IS, MODE score), mode coverage on toy
 mixtures, feature extractors (the FID Inception network, keras.applications
 InceptionV3, domain classifiers), a streaming `evaluate_generator` and a
-Keras `MetricsCallback`. Every result carries its protocol: see
+Keras `MetricsCallback`; translations against held-out pairs
+(`evaluate_pairs`) and BLEU of generated text (`bleu`). Every result carries its protocol: see
 docs/metrics.md.
 """
 
@@ -46,11 +47,20 @@ from keras_gans.metrics.mnist import mnist_classifier
 from keras_gans.metrics.mnist import mnist_frechet_distance
 from keras_gans.metrics.mnist import mnist_protocol
 from keras_gans.metrics.mnist import mnist_score
+from keras_gans.metrics.pairs import evaluate_paired_split
+from keras_gans.metrics.pairs import evaluate_pairs
+from keras_gans.metrics.pairs import pair_scores
 from keras_gans.metrics.scores import ScoreStatistics
 from keras_gans.metrics.scores import inception_score
 from keras_gans.metrics.scores import mode_score
+from keras_gans.metrics.text import bleu
+
+# `keras-gans evaluate` of a zoo entry whose `evaluation` is not "samples":
+# kind -> evaluate(model, dataset, split, image_size) -> the printed report.
+EVALUATIONS = {"pairs": evaluate_paired_split}
 
 __all__ = [
+    "EVALUATIONS",
     "METRICS",
     "DomainClassifier",
     "FIDInceptionExtractor",
@@ -58,10 +68,13 @@ __all__ = [
     "InceptionExtractor",
     "MetricsCallback",
     "ScoreStatistics",
+    "bleu",
     "build_domain_classifier",
     "build_fid_inception",
     "compute_features",
     "evaluate_generator",
+    "evaluate_paired_split",
+    "evaluate_pairs",
     "fid_inception_extractor",
     "format_table",
     "frechet_distance",
@@ -84,6 +97,7 @@ __all__ = [
     "mode_score",
     "one_nn_accuracy",
     "one_nn_ideal",
+    "pair_scores",
     "pairwise_sq_distances",
     "precision_recall",
     "protocol_line",

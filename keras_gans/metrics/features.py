@@ -198,13 +198,7 @@ class InceptionExtractor:
 
     @staticmethod
     def preprocess(images):
-        x = tf.convert_to_tensor(images, dtype=tf.float32)
-        if x.shape.rank == 3:
-            x = x[..., None]
-        if x.shape[-1] == 1:
-            x = tf.repeat(x, 3, axis=-1)
-        if x.shape[-1] != 3:
-            raise ValueError(f"Expected 1 or 3 channels; got {x.shape}.")
+        x = rgb_images(images)
         if tuple(x.shape[1:3]) != (INCEPTION_SIZE, INCEPTION_SIZE):
             x = tf.image.resize(x, (INCEPTION_SIZE, INCEPTION_SIZE), "bilinear")
         return tf.clip_by_value(x, -1.0, 1.0)
@@ -287,3 +281,15 @@ def inception_feature_extractor(weights="imagenet", with_probabilities=False):
     else:
         name = f"inception_v3_keras_{os.path.basename(str(weights))}"
     return InceptionExtractor(model, with_probabilities, name)
+
+
+def rgb_images(images):
+    """float32 (n, h, w, 3) of images (n, h, w), (n, h, w, 1) (grey, repeated) or (n, h, w, 3)."""
+    x = tf.convert_to_tensor(images, dtype=tf.float32)
+    if x.shape.rank == 3:
+        x = x[..., None]
+    if x.shape[-1] == 1:
+        x = tf.repeat(x, 3, axis=-1)
+    if x.shape[-1] != 3:
+        raise ValueError(f"Expected images with 1 or 3 channels; got shape {tuple(x.shape)}.")
+    return x

@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans.metrics import torch_weights
-from keras_gans.metrics.features import InceptionExtractor
+from keras_gans.metrics.features import InceptionExtractor, rgb_images
 
 FID_SIZE = 299
 FID_WEIGHTS_URL = (
@@ -286,13 +286,7 @@ class FIDInceptionExtractor(InceptionExtractor):
         }
 
     def preprocess(self, images):
-        x = tf.convert_to_tensor(images, dtype=tf.float32)
-        if x.shape.rank == 3:
-            x = x[..., None]
-        if x.shape[-1] == 1:
-            x = tf.repeat(x, 3, axis=-1)
-        if x.shape[-1] != 3:
-            raise ValueError(f"Expected images with 1 or 3 channels; got shape {tuple(x.shape)}.")
+        x = rgb_images(images)
         if tuple(x.shape[1:3]) != (self.size, self.size):
             x = tf.image.resize(x, (self.size, self.size), "bilinear", antialias=False)
         return x

@@ -22,6 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gans.callbacks import EpochCallback
 from keras_gans.datasets import embedded
 from keras_gans.metrics.classifier import DEFAULT_CACHE_DIR, DomainClassifier
 from keras_gans.metrics.distances import frechet_distance_from_features
@@ -160,7 +161,7 @@ def mnist_protocol(classifier, num_samples, reference="the 1,000 mnist5k test im
     )
 
 
-class MNISTFrechetDistance(keras.callbacks.Callback):
+class MNISTFrechetDistance(EpochCallback):
     """Logs the MNIST Frechet distance and score of the generator every N epochs.
 
     At the end of every `every_n_epochs`-th epoch, `model.generate(num_samples,
@@ -180,12 +181,11 @@ class MNISTFrechetDistance(keras.callbacks.Callback):
     """
 
     def __init__(self, classifier=None, num_samples=1000, every_n_epochs=1, real_images=None, seed=1234):
-        super().__init__()
         if every_n_epochs < 1:
             raise ValueError(f"every_n_epochs must be >= 1, got {every_n_epochs}.")
+        super().__init__(int(every_n_epochs))
         self.classifier = classifier or mnist_classifier()
         self.num_samples = int(num_samples)
-        self.every_n_epochs = int(every_n_epochs)
         self.seed = seed
         real = _check_images(embedded.mnist5k("test")[0] if real_images is None else real_images)
         self._real_features = self.classifier.features(real)
@@ -193,7 +193,7 @@ class MNISTFrechetDistance(keras.callbacks.Callback):
         self.seconds = 0.0
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every_n_epochs:
+        if not self.due(epoch):
             return
         start = time.time()
         images = _check_images(self.model.generate(self.num_samples, seed=self.seed))

@@ -4,7 +4,7 @@ from keras_gans.models.acgan import ACGAN
 from keras_gans.models.conditional_gan import ConditionalGAN
 from keras_gans.models.cycle_gan import CycleGAN, build_cycle_gan
 from keras_gans.models.gan import GAN
-from keras_gans.models.image_pool import ImagePool
+from keras_gans.layers.image_pool import ImagePool
 from keras_gans.models.pix2pix import Pix2Pix, build_pix2pix, evaluate_pairs
 from keras_gans.models.relativistic_gan import RelativisticGAN
 from keras_gans.models.semi_supervised_gan import SemiSupervisedGAN

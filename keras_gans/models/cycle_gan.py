@@ -8,7 +8,7 @@ from keras_gans import losses as losses_lib
 from keras_gans import schedules
 from keras_gans.models import _base
 from keras_gans.models import _reference
-from keras_gans.models.image_pool import ImagePool
+from keras_gans.layers.image_pool import ImagePool
 
 # Salts that keep the two pools' random streams apart.
 _SALT_POOL_A = 11

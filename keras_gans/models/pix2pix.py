@@ -5,6 +5,7 @@ import keras
 import tensorflow as tf
 
 from keras_gans import losses as losses_lib
+from keras_gans.metrics.pairs import evaluate_pairs, pair_scores  # noqa: F401 -- moved to metrics; old path kept
 from keras_gans.models import _base
 from keras_gans.models import _reference
 
@@ -33,7 +34,7 @@ class Pix2Pix(_base.AdversarialModel):
     paper's "L1 only" ablation and `l1_weight=0` its "cGAN only".
 
     Test time: with `test_mode="inference"` (default), `translate` and
-    `evaluate_pairs` run G in inference mode: batch norm with its moving
+    `metrics.evaluate_pairs` run G in inference mode: batch norm with its moving
     statistics, no dropout. `test_mode="paper"` is the paper's protocol
     (section 3.2.1 and its code): dropout stays on and batch norm uses the
     test batch's statistics (the moving statistics are left as they were);
@@ -85,7 +86,7 @@ class Pix2Pix(_base.AdversarialModel):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        self.test_mode = _check_test_mode(test_mode)
+        self.test_mode = check_test_mode(test_mode)
         self.generator = generator
         self.discriminator = discriminator
         self.l1_weight = float(l1_weight)
@@ -196,7 +197,7 @@ class Pix2Pix(_base.AdversarialModel):
         expected = tuple(self.generator.input_shape[1:])
         if images.ndim != 4 or not _fits(images.shape[1:], expected):
             raise ValueError(f"Expected input images of shape (n,) + {expected}, got {images.shape}.")
-        mode = _check_test_mode(test_mode or self.test_mode)
+        mode = check_test_mode(test_mode or self.test_mode)
         if mode == "inference":
             return self.run_batched(self.generator, images, batch_size)
         batch_size = int(batch_size)
@@ -386,70 +387,13 @@ def build_pix2pix(
     return model
 
 
-# --- evaluation --------------------------------------------------------------
-
-
-def evaluate_pairs(model, dataset, max_pairs=None, test_mode=None):
-    """L1, PSNR and SSIM of translations against held-out targets (tf.image).
-
-    Images are mapped from [-1, 1] to [0, 1]; then per pair: L1 is the mean
-    absolute difference, PSNR = 10 log10(1 / MSE) (tf.image.psnr, max_val=1),
-    SSIM is tf.image.ssim (max_val=1, 11x11 Gaussian window, smaller for
-    small images); the results are means over pairs. The generator runs in
-    `test_mode`: "inference" (moving statistics, no dropout) or "paper"
-    (dropout on, each test batch normalised by its own statistics; use
-    batches of 1 as the paper).
-
-    Args:
-        model: a `Pix2Pix`, or a generator (a Keras model x -> y).
-        dataset: batches of (input_images, target_images), e.g.
-            `load_paired(..., split="test")` (no jitter outside "train").
-        max_pairs: stop after this many pairs.
-        test_mode: "inference" or "paper"; default the model's
-            `test_mode` ("inference" for a bare generator).
-
-    Returns:
-        {"l1": ..., "psnr": ..., "ssim": ..., "num_pairs": n}.
-    """
-    generator = model.generator if isinstance(model, Pix2Pix) else model
-    default = model.test_mode if isinstance(model, Pix2Pix) else "inference"
-    mode = _check_test_mode(test_mode or default)
-    totals = {"l1": 0.0, "psnr": 0.0, "ssim": 0.0}
-    count = 0
-    for batch in dataset:
-        source, target = Pix2Pix.unpack_pair(batch)
-        if max_pairs is not None:
-            source, target = source[: max_pairs - count], target[: max_pairs - count]
-        output = run_generator(generator, source, mode)
-        scores = pair_scores(target, output)
-        for key in totals:
-            totals[key] += float(tf.reduce_sum(scores[key]))
-        count += int(source.shape[0])
-        if max_pairs is not None and count >= max_pairs:
-            break
-    if count == 0:
-        raise ValueError("evaluate_pairs got an empty dataset.")
-    return {**{k: v / count for k, v in totals.items()}, "num_pairs": count}
-
-
-def pair_scores(target, output):
-    """Per-pair L1, PSNR and SSIM of images in [-1, 1] (see `evaluate_pairs`)."""
-    target = (tf.cast(target, tf.float32) + 1.0) / 2.0
-    output = tf.clip_by_value((tf.cast(output, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
-    if target.shape[1:] != output.shape[1:]:
-        raise ValueError(f"Targets have shape {target.shape[1:]} but outputs {output.shape[1:]}.")
-    filter_size = min(11, int(target.shape[1]), int(target.shape[2]))
-    return {
-        "l1": tf.reduce_mean(tf.abs(target - output), axis=[1, 2, 3]),
-        "psnr": tf.image.psnr(target, output, max_val=1.0),
-        "ssim": tf.image.ssim(target, output, max_val=1.0, filter_size=filter_size),
-    }
+# --- evaluation: keras_gans.metrics.pairs (re-exported here, its former home) --
 
 
 def run_generator(generator, images, test_mode="inference"):
     """G(images) in a test mode: "inference", or "paper" (dropout on, batch
     norm with the batch's statistics; the moving statistics are restored)."""
-    if _check_test_mode(test_mode) == "inference":
+    if check_test_mode(test_mode) == "inference":
         return generator(images, training=False)
     moving = [
         v
@@ -470,7 +414,8 @@ def _all_layers(model):
         yield from _all_layers(layer)
 
 
-def _check_test_mode(test_mode):
+def check_test_mode(test_mode):
+    """`test_mode` if it is one of TEST_MODES, else a ValueError naming them."""
     if test_mode not in TEST_MODES:
         raise ValueError(f"test_mode must be one of {TEST_MODES}, got {test_mode!r}.")
     return test_mode

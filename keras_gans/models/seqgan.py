@@ -14,46 +14,6 @@ _SALT_DISCRIMINATOR = 2
 _SALT_EVALUATION = 3
 
 
-def policy_gradient_loss(logits, tokens, rewards, reduction="sum"):
-    """The REINFORCE loss of SeqGAN (eq. 8 of the paper), on logits.
-
-    -sum over batch and time of log G(y_t | y_<t) * Q(y_<t, y_t), as the
-    paper's code (`generator.py`, `g_loss`), whose gradient is then clipped
-    to global norm 5 (SeqGAN's default G optimizer does the same). The
-    rewards are constants (no gradient flows into them), so the gradient is
-    -sum(Q * grad log G), the likelihood-ratio estimator of the gradient of
-    the expected reward (times batch size).
-
-    Args:
-        logits: float (batch, seq_len, vocab_size), the generator's
-            teacher-forced logits on `tokens`.
-        tokens: int (batch, seq_len), the sampled sequences.
-        rewards: float (batch, seq_len), Q of each token.
-        reduction: "sum" (the reference's, the default) or "mean" over
-            batch and time (batch * seq_len times smaller, so a gradient
-            clip of 5 almost never acts on it).
-
-    Returns:
-        A scalar float32 tensor.
-    """
-    if reduction not in ("sum", "mean"):
-        raise ValueError(f'reduction must be "sum" or "mean", got {reduction!r}.')
-    log_probs = -tf.nn.sparse_softmax_cross_entropy_with_logits(
-        labels=tf.cast(tokens, tf.int32), logits=tf.cast(logits, tf.float32)
-    )
-    weighted = log_probs * tf.stop_gradient(tf.cast(rewards, tf.float32))
-    return -(tf.reduce_sum(weighted) if reduction == "sum" else tf.reduce_mean(weighted))
-
-
-def maximum_likelihood_loss(logits, tokens):
-    """Teacher-forced negative log-likelihood per token (the pretraining loss)."""
-    return tf.reduce_mean(
-        tf.nn.sparse_softmax_cross_entropy_with_logits(
-            labels=tf.cast(tokens, tf.int32), logits=tf.cast(logits, tf.float32)
-        )
-    )
-
-
 class _Phase:
     """What `train_step` does: "adversarial", or a pretraining phase with its
     own optimizer. A plain object, so that Keras' saving does not store the
@@ -79,7 +39,7 @@ class SeqGAN(_base.AdversarialModel):
 
     Paper names: `generator` is G_theta, `discriminator` is D_phi, the
     roll-out policy is G_beta, `rollouts` is N, `rewards()` returns
-    Q(s = y_<t, a = y_t) (eq. 4), `policy_gradient_loss` is eq. 8,
+    Q(s = y_<t, a = y_t) (eq. 4), `losses.policy_gradient_loss` is eq. 8,
     `generator_steps` and `discriminator_steps` are g-steps and d-steps of
     algorithm 1.
 
@@ -271,7 +231,7 @@ class SeqGAN(_base.AdversarialModel):
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as tape:
             logits = self.generator(sequences, training=True)
-            g_loss = policy_gradient_loss(logits, sequences, rewards)  # a sum, as the reference
+            g_loss = losses_lib.policy_gradient_loss(logits, sequences, rewards)  # a sum, as the reference
             # apply_update divides by the replicas (it expects a mean); the
             # replicas' summed gradients are then the global batch's sum.
             scaled = g_loss * tf.cast(replicas, g_loss.dtype)
@@ -306,7 +266,7 @@ class SeqGAN(_base.AdversarialModel):
     def maximum_likelihood_update(self, real):
         """One teacher-forced maximum-likelihood update of G (pretraining)."""
         with tf.GradientTape() as tape:
-            mle_loss = maximum_likelihood_loss(self.generator(real, training=True), real)
+            mle_loss = losses_lib.teacher_forced_nll_loss(self.generator(real, training=True), real)
         self.apply_update(self._phase.optimizer, tape, mle_loss, self.generator.trainable_variables)
         return {"mle_loss": mle_loss}
 
@@ -543,7 +503,7 @@ class SeqGAN(_base.AdversarialModel):
         fake_logits = self.discriminator(fake, training=False)
         return self.record(
             {
-                "mle_loss": maximum_likelihood_loss(self.generator(real, training=False), real),
+                "mle_loss": losses_lib.teacher_forced_nll_loss(self.generator(real, training=False), real),
                 "d_loss": 0.5 * losses_lib.non_saturating_discriminator_loss(real_logits, fake_logits),
                 "d_real": tf.reduce_mean(tf.sigmoid(tf.cast(real_logits, tf.float32))),
                 "d_fake": tf.reduce_mean(tf.sigmoid(tf.cast(fake_logits, tf.float32))),

@@ -134,6 +134,9 @@ def unet_generator(
         layer = normalization_layer(normalization, synchronized_batch_norm, name=f"{label}_norm")
         return x if layer is None else layer(x)
 
+    def stride2(layer, n, name):  # a 4x4 convolution (or transpose) of stride 2, as every U-Net block
+        return layer(n, 4, strides=2, padding="same", use_bias=use_bias, kernel_initializer=conv_init(), name=name)
+
     images = keras.Input((height, width, channels), name="image")
     # Encoder: e_0 .. e_{depth-1}; e_{depth-1} is the bottleneck.
     skips = []
@@ -141,15 +144,7 @@ def unet_generator(
     for i in range(depth):
         if i > 0:
             x = layers.LeakyReLU(0.2)(x)
-        x = layers.Conv2D(
-            filters(i),
-            4,
-            strides=2,
-            padding="same",
-            use_bias=use_bias,
-            kernel_initializer=conv_init(),
-            name=f"down{i}",
-        )(x)
+        x = stride2(layers.Conv2D, filters(i), f"down{i}")(x)
         if 0 < i < depth - 1:
             x = norm(x, f"down{i}")
         skips.append(x)
@@ -157,15 +152,7 @@ def unet_generator(
     for j in range(depth - 1):
         level = depth - 2 - j
         x = layers.ReLU()(x)
-        x = layers.Conv2DTranspose(
-            filters(level),
-            4,
-            strides=2,
-            padding="same",
-            use_bias=use_bias,
-            kernel_initializer=conv_init(),
-            name=f"up{j}",
-        )(x)
+        x = stride2(layers.Conv2DTranspose, filters(level), f"up{j}")(x)
         x = norm(x, f"up{j}")
         if j < dropout_blocks and dropout_rate > 0:
             x = dropout_cls(dropout_rate, name=f"up{j}_dropout")(x)
