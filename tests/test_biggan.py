@@ -180,3 +180,28 @@ def test_large_psi_is_the_untruncated_stream():
     assert not np.allclose(truncated, model.generate(5, labels=1, seed=2))
     latent = model.sample_latent(5, seed=tf.constant([2, 0], tf.int64)).numpy()
     np.testing.assert_array_equal(truncated, model.generate(latent=truncate_latent(latent, 0.5).numpy(), labels=1))
+
+
+def _example():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("biggan_mnist", "examples/biggan_mnist.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    return example
+
+
+@pytest.mark.slow
+def test_example_smoke_run(tmp_path):
+    _example().main(["--smoke", "--output", str(tmp_path)])
+    assert (tmp_path / "biggan.keras").exists() and (tmp_path / "class_grid_psi_0.5.png").exists()
+    reloaded = keras.saving.load_model(tmp_path / "biggan.keras")
+    assert (
+        isinstance(reloaded, keras_gans.BigGAN) and reloaded.generate(2, labels=3, truncation=0.5).shape == (2,) + SHAPE
+    )
+
+
+def test_example_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        _example().parse_args(["--help"])
+    assert exit_info.value.code == 0 and "--truncation" in capsys.readouterr().out
