@@ -166,7 +166,11 @@ def biggan_generator(
         )
     z = keras.Input((int(latent_dim),), name="latent")
     y = _label_input()
-    shared = layers.Embedding(num_classes, embedding_dim, name="shared_embedding")(y)
+    # Orthogonal init as BigGAN-PyTorch's G_init="ortho" (unit-norm rows for K <= embedding_dim); Keras'
+    # uniform(+-0.05) made the class part of c ~4x smaller and the class was not learned in 620 steps.
+    shared = layers.Embedding(num_classes, embedding_dim, embeddings_initializer="orthogonal", name="shared_embedding")(
+        y
+    )
     z_chunks = LatentChunks(chunks, name="z_chunks")(z)
     filters = arch[0][0] * channels
     linear = maybe_spectral_norm(layers.Dense(start * start * filters, name="linear"), spectral_norm)
@@ -231,4 +235,5 @@ def biggan_discriminator(image_shape, num_classes, channels=64, spectral_norm=Tr
     for i, (out, downsample) in enumerate(D_ARCH[size]):
         x = _down_block(x, out * channels, downsample, i > 0, spectral_norm, f"down{i}")
     x = layers.ReLU(name="features")(x)
-    return keras.Model([images, y], projection_logits(x, y, num_classes, spectral_norm), name=name)
+    logits = projection_logits(x, y, num_classes, spectral_norm, embeddings_initializer="orthogonal")  # D_init="ortho"
+    return keras.Model([images, y], logits, name=name)

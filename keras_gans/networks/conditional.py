@@ -125,7 +125,7 @@ class GlobalSumPooling2D(layers.Layer):
         return (input_shape[0], input_shape[-1])
 
 
-def projection_logits(feature_map, labels, num_classes, spectral_norm=False):
+def projection_logits(feature_map, labels, num_classes, spectral_norm=False, embeddings_initializer="uniform"):
     """The projection discriminator's head (Miyato & Koyama 2018, eq. 3), on logits.
 
     phi = the global sum of `feature_map` over its spatial positions, then
@@ -138,13 +138,17 @@ def projection_logits(feature_map, labels, num_classes, spectral_norm=False):
         labels: the int class ids input (batch,).
         num_classes: K.
         spectral_norm: spectral normalization of psi (not of the embedding).
+        embeddings_initializer: of embed (Keras' default "uniform"; BigGAN's
+            D uses "orthogonal").
 
     Returns:
         The (batch, 1) float32 logits, the layer named "logits".
     """
     phi = GlobalSumPooling2D(name="sum_pool")(feature_map)
     logits = _dense(1, spectral_norm, "logit")(phi)
-    embedded = layers.Embedding(num_classes, phi.shape[-1], name="label_embedding")(labels)
+    embedded = layers.Embedding(
+        num_classes, phi.shape[-1], embeddings_initializer=embeddings_initializer, name="label_embedding"
+    )(labels)
     projection = layers.Dot(axes=1, name="projection")([embedded, phi])
     logits = layers.Add(name="logit_plus_projection")([logits, projection])
     return layers.Activation("linear", dtype="float32", name="logits")(logits)
