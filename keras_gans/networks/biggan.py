@@ -166,8 +166,8 @@ def biggan_generator(
         )
     z = keras.Input((int(latent_dim),), name="latent")
     y = _label_input()
-    # Orthogonal init as BigGAN-PyTorch's G_init="ortho" (unit-norm rows for K <= embedding_dim); Keras'
-    # uniform(+-0.05) made the class part of c ~4x smaller and the class was not learned in 620 steps.
+    # Orthogonal init as BigGAN-PyTorch's G_init="ortho" (unit-norm rows for K <= embedding_dim). With it or
+    # with Keras' uniform(+-0.05), the class was not learned in 620 steps on mnist5k (benchmarks/biggan.py).
     shared = layers.Embedding(num_classes, embedding_dim, embeddings_initializer="orthogonal", name="shared_embedding")(
         y
     )
