@@ -156,6 +156,53 @@ def build_conditional(
     return model
 
 
+def build_biggan(
+    shape,
+    num_classes,
+    channels=None,
+    latent_dim=None,
+    learning_rate=None,
+    seed=None,
+    ema_decay=None,
+    jit_compile="auto",
+    **options,
+):
+    """BigGAN-style networks (28 px: a 7x7 start), hinge, SN in G and D, BigGAN's Adam(1e-4 G, 4e-4 D, 0, 0.999).
+
+    `channels`: the paper's ch (default 16 up to 32 px, else 32, small
+    enough for a CPU); `latent_dim`: a multiple of the number of z chunks
+    (default 16 per chunk); `learning_rate`: G's, D's is 4x.
+    """
+    from keras_gans.models.biggan import BigGAN
+    from keras_gans.networks import biggan
+
+    channels = channels or (16 if shape[0] <= 32 else 32)
+    latent_dim = latent_dim or 16 * biggan.latent_chunks(shape)
+    model = BigGAN(
+        biggan.biggan_generator(latent_dim, num_classes, shape, channels=channels),
+        biggan.biggan_discriminator(shape, num_classes, channels=channels),
+        latent_dim,
+        num_classes,
+        seed=seed,
+        ema_decay=ema_decay,
+        **options,
+    )
+    g_rate = learning_rate or 1e-4
+    model.compile(
+        keras.optimizers.Adam(4 * g_rate, beta_1=0.0, beta_2=0.999),
+        keras.optimizers.Adam(g_rate, beta_1=0.0, beta_2=0.999),
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def _biggan(spec, dataset=None, **options):
+    from keras_gans import datasets
+
+    num_classes = datasets.num_classes(dataset) if dataset else 10
+    return build_biggan(tuple(_first_spec(spec).shape[1:]), num_classes, **options)
+
+
 def _loader(with_labels=False):
     def load(dataset, split, batch_size, image_size, seed):
         from keras_gans import datasets
@@ -382,6 +429,13 @@ MODELS = {
         grid="text",
         evaluation="text",
         runner=_seqgan_runner(),
+    ),
+    "biggan": Entry(
+        _biggan,
+        _loader(with_labels=True),
+        "BigGAN-style: CBN from a shared embedding and hierarchical z, projection D, truncation (Brock et al. 2019)",
+        "mnist5k",
+        grid="classes",
     ),
 }
 

@@ -179,6 +179,21 @@ def test_projection_uses_the_label():
     assert not np.allclose(a, b)
 
 
+def test_projection_pools_features_by_global_sum():
+    """D(x, y) = psi(h) + <embed(y), h>, h the last features summed over positions (Miyato & Koyama's code)."""
+    d = conditional.conditional_discriminator(SHAPE, K, conditioning="projection", base_filters=4, normalization=None)
+    x = np.random.default_rng(0).uniform(-1, 1, (5,) + SHAPE).astype("float32")
+    y = np.array([0, 1, 2, 1, 0])
+    last = [layer for layer in d.layers if isinstance(layer, keras.layers.LeakyReLU)][-1]
+    feature_map = keras.Model(d.inputs, last.output)([x, y]).numpy()
+    h = feature_map.sum(axis=(1, 2))
+    embeddings = d.get_layer("label_embedding").embeddings.numpy()
+    assert embeddings.shape == (K, feature_map.shape[-1])  # one weight per channel, not per position
+    psi = d.get_layer("logit")
+    expected = h @ psi.kernel.numpy() + psi.bias.numpy() + (embeddings[y] * h).sum(-1, keepdims=True)
+    np.testing.assert_allclose(d([x, y], training=False), expected, rtol=1e-4, atol=1e-4)
+
+
 def test_fit_on_arrays_with_a_class_grid(tmp_path):
     model = cgan()()
     grid = ClassGrid(str(tmp_path), samples_per_class=4)

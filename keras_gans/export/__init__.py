@@ -46,7 +46,11 @@ The kinds, with their stable names (dtype, shape, range):
   latent_dim)`: "latent" float32 (batch, latent_dim), "labels" int32 (batch,)
   -> "images", same two signatures. Description adds "num_classes" (and
   "class_names" if known). `GAN`'s default hook does this by itself when the
-  generator takes [latent, labels] and the model has `num_classes`.
+  generator takes [latent, labels] and the model has `num_classes`. BigGAN:
+  `conditional_signatures(generator, latent_dim, truncation=True)` adds a
+  third input "truncation", a float32 scalar psi (entries of the latent
+  beyond |psi| resampled in the graph by `signatures.truncate_latent`; inf =
+  no truncation, the default of `ExportedGenerator.generate`).
 - "image_to_image" (Pix2Pix, CycleGAN): `translation_signatures(generator)`:
   "source" float32 (batch, height, width, channels) in [-1, 1] -> "images"
   (float32 [-1, 1] / uint8). `AdversarialModel`'s default hook does this for
@@ -95,6 +99,7 @@ from keras_gans.export.signatures import (
     serving_network,
     to_uint8,
     translation_signatures,
+    truncate_latent,
 )
 from keras_gans.export.writer import (
     FORMATS,

@@ -91,7 +91,9 @@ class ExportedGenerator:
 
         - "latent" exports: latents from the prior recorded in the manifest
           (standard normal by default), seeded by `seed`.
-        - "conditional": also `labels=` (class ids; default uniform random).
+        - "conditional": also `labels=` (class ids; default uniform random),
+          and `truncation=` psi when the signature has that input (BigGAN;
+          default inf: no truncation).
         - "sequence": `temperature=` (default 1.0); `seed` is passed to the graph.
         - "image_to_image": pass `source=` images in [-1, 1] instead.
         """
@@ -120,6 +122,9 @@ class ExportedGenerator:
                 inputs["labels"] = np.broadcast_to(np.asarray(labels, "int32"), (num_samples,))
         else:
             raise ValueError(f"generate() does not know how to feed a {self.kind!r} export; use run().")
+        scalars = {}
+        if "truncation" in specs:
+            scalars["truncation"] = np.float32(options.pop("truncation", np.inf))
         _no_options(options)
         static = sorted({shape[0] for shape, _ in specs.values() if shape and shape[0] is not None})
         if static:  # a static-batch .tflite: its batch, the last one padded
@@ -130,7 +135,7 @@ class ExportedGenerator:
             rows = len(next(iter(batch.values())))
             if static and rows < batch_size:
                 batch = {k: np.concatenate([v, np.repeat(v[-1:], batch_size - rows, axis=0)]) for k, v in batch.items()}
-            outputs.append(_first(self.run(batch, signature))[:rows])
+            outputs.append(_first(self.run({**batch, **scalars}, signature))[:rows])
         return np.concatenate(outputs, axis=0)
 
     def _latent(self, rng, n, specs):
@@ -163,7 +168,7 @@ def _infer_kind(signatures):
     inputs = signatures.get("serving_default", {}).get("inputs", {})
     if set(inputs) == {"latent"}:
         return "latent"
-    if set(inputs) == {"latent", "labels"}:
+    if set(inputs) in ({"latent", "labels"}, {"latent", "labels", "truncation"}):
         return "conditional"
     if set(inputs) == {"source"}:
         return "image_to_image"

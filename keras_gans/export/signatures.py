@@ -14,6 +14,10 @@ import tensorflow as tf
 STANDARD_NAMES = {
     "latent": "latent vectors z, float32 (batch, latent_dim), drawn from the model's prior",
     "labels": "class ids, int32 (batch,), in [0, num_classes)",
+    "truncation": (
+        "truncation threshold psi, float32 scalar: latent entries beyond |psi| are resampled from the "
+        "normal truncated to [-psi, psi] (BigGAN's truncation trick); inf = no truncation"
+    ),
     "source": "source images, float32 (batch, height, width, channels), in [-1, 1]",
     "images": "generated images (batch, height, width, channels)",
     "samples": "generated samples (batch, ...), unbounded floats",
@@ -126,17 +130,23 @@ def _output_rank(generator, latent_dim):
         return len(generator(tf.zeros((1, int(latent_dim))), training=False).shape)
 
 
-def conditional_signatures(generator, latent_dim):
+def conditional_signatures(generator, latent_dim, truncation=False):
     """The signatures of a class-conditional generator G(z, y) -> images.
 
     Inputs "latent" float32 (batch, latent_dim) and "labels" int32 (batch,);
-    the generator is called as `generator([latent, labels])`.
+    the generator is called as `generator([latent, labels])`. With
+    `truncation=True` (BigGAN) a third input "truncation", a float32 scalar
+    psi: the latent's entries beyond |psi| are resampled in the graph
+    (`truncate_latent`) before G sees them; inf means no truncation.
     """
     generator = serving_network(generator)
     specs = [
         tf.TensorSpec((None, int(latent_dim)), tf.float32, name="latent"),
         tf.TensorSpec((None,), tf.int32, name="labels"),
     ]
+    if truncation:
+        specs.append(tf.TensorSpec((), tf.float32, name="truncation"))
+        return image_signatures(lambda z, y, psi: generator([truncate_latent(z, psi), y], training=False), specs)
     return image_signatures(lambda z, y: generator([z, y], training=False), specs)
 
 
@@ -181,6 +191,60 @@ def hash_uniform(seed, counters):
     x = tf.math.floormod(key * 69069 + tf.cast(counters, tf.int64), _MODULUS) + 1
     x = _mix(x)
     return (tf.cast(x, tf.float32) + 0.5) / float(_MODULUS + 1)
+
+
+TRUNCATION_ROUNDS = 24
+_UNIFORM_PROPOSAL_BELOW = 1.5
+
+
+def truncate_latent(latent, truncation, rounds=TRUNCATION_ROUNDS):
+    """The truncation trick (Brock et al. 2019): entries of z beyond |psi| resampled.
+
+    Each entry of `latent` (standard normal draws) with |z| > psi is replaced
+    by a draw from the normal truncated to [-psi, psi], by rejection
+    sampling: a uniform proposal on [-psi, psi] accepted with probability
+    exp(-x^2 / 2) when psi < 1.5 (acceptance >= 0.72), a standard normal
+    proposal accepted when |x| <= psi otherwise (acceptance >= 0.86), for
+    `rounds` rounds; an entry still rejected after them (probability below
+    0.28^24 = 5e-14) is clipped to [-psi, psi]. Entries within |psi| are
+    kept, so a psi beyond every |z| (or inf) returns `latent` unchanged, and
+    psi <= 0 gives zeros (the limit of the truncated normal).
+
+    The proposals' uniforms are `hash_uniform` of the entry's own value
+    (quantized to 2^-20) and position, with TFLite builtin operations only:
+    the same latent gives the same truncated latent in Keras, the SavedModel
+    and TFLite, and `generate(truncation=psi)` equals the exported
+    signature fed the same latent.
+
+    Args:
+        latent: float (batch, latent_dim), standard normal draws.
+        truncation: the threshold psi, a float scalar.
+        rounds: rejection-sampling rounds.
+
+    Returns:
+        float32 (batch, latent_dim) with every |entry| <= psi.
+    """
+    z = tf.cast(latent, tf.float32)
+    psi = tf.cast(truncation, tf.float32)
+    shape = tf.shape(z, out_type=tf.int64)
+    rows = tf.range(shape[0], dtype=tf.int64)[:, None]
+    columns = tf.range(shape[1], dtype=tf.int64)[None, :]
+    positions = rows * shape[1] + columns
+    keys = tf.cast(tf.round(z * 1048576.0), tf.int64)  # 2^20
+    pending = tf.abs(z) > psi
+    small = psi < _UNIFORM_PROPOSAL_BELOW
+    for r in range(rounds):
+        counters = (positions * rounds + r) * 2
+        u1 = hash_uniform(keys, counters)
+        u2 = hash_uniform(keys, counters + 1)
+        uniform_x = psi * (2.0 * u1 - 1.0)
+        normal_x = tf.sqrt(-2.0 * tf.math.log(u1)) * tf.cos(6.283185307179586 * u2)
+        candidate = tf.where(small, uniform_x, normal_x)
+        accepted = tf.where(small, u2 < tf.exp(-0.5 * uniform_x * uniform_x), tf.abs(normal_x) <= psi)
+        take = tf.logical_and(pending, accepted)
+        z = tf.where(take, candidate, z)
+        pending = tf.logical_and(pending, tf.logical_not(accepted))
+    return tf.clip_by_value(z, -tf.maximum(psi, 0.0), tf.maximum(psi, 0.0))
 
 
 def _mix(x):

@@ -7,3 +7,4 @@ from keras_gans.layers.spectral_normalization import (
     spectral_layers,
 )
 from keras_gans.layers.image_pool import ImagePool
+from keras_gans.layers.conditional_batch_norm import ConditionalBatchNormalization

@@ -1,6 +1,7 @@
 """The GAN models: one file per model, named after its class."""
 
 from keras_gans.models.acgan import ACGAN
+from keras_gans.models.biggan import BigGAN
 from keras_gans.models.conditional_gan import ConditionalGAN
 from keras_gans.models.cycle_gan import CycleGAN, build_cycle_gan
 from keras_gans.models.gan import GAN

@@ -4,7 +4,10 @@
   to z (Mirza & Osindero 2014), then the DCGAN generator.
 - `conditional_discriminator`: D(x, y), either the label embedded as an extra
   input channel ("concat", Mirza & Osindero) or the projection discriminator
-  ("projection", Miyato & Koyama 2018): D(x, y) = psi(phi(x)) + <embed(y), phi(x)>.
+  ("projection", Miyato & Koyama 2018): D(x, y) = psi(phi(x)) + <embed(y), phi(x)>,
+  phi(x) the global sum of the last feature map as in the authors' code.
+- `projection_logits`: that projection head, shared with the BigGAN-style
+  discriminator (networks.biggan).
 - `acgan_discriminator`: D(x) -> (source logit, class logits), AC-GAN's
   discriminator with an auxiliary classifier head (Odena et al. 2017).
 - `semi_supervised_discriminator`: D(x) -> (class logits, features), a
@@ -84,8 +87,8 @@ def conditional_generator(
     return keras.Model([z, y], images, name=name)
 
 
-def _features(x, n, base_filters, normalization, spectral_norm, synchronized_batch_norm, dropout=0.0):
-    """The DCGAN discriminator trunk: n strided convolutions, LeakyReLU(0.2)."""
+def _features(x, n, base_filters, normalization, spectral_norm, synchronized_batch_norm, dropout=0.0, flatten=True):
+    """The DCGAN discriminator trunk: n strided convolutions, LeakyReLU(0.2); flattened or the map."""
     check_kind(normalization)
     filters = base_filters
     for i in range(n):
@@ -97,12 +100,58 @@ def _features(x, n, base_filters, normalization, spectral_norm, synchronized_bat
         if dropout:
             x = layers.Dropout(dropout)(x)
         filters *= 2
-    return layers.Flatten(name="flatten")(x)
+    return layers.Flatten(name="flatten")(x) if flatten else x
 
 
 def _dense(units, spectral_norm, name):
     dense = layers.Dense(units, name=name)
     return maybe_spectral_norm(dense, spectral_norm)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class GlobalSumPooling2D(layers.Layer):
+    """(batch, h, w, c) -> (batch, c): the sum over the spatial positions.
+
+    The projection discriminator's pooling in the authors' code
+    (sngan_projection: `h = F.sum(h, axis=(2, 3))`; BigGAN-PyTorch:
+    `torch.sum(h, [2, 3])`), where Keras' GlobalAveragePooling2D would
+    divide by h * w.
+    """
+
+    def call(self, x):
+        return keras.ops.sum(x, axis=(1, 2))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1])
+
+
+def projection_logits(feature_map, labels, num_classes, spectral_norm=False, embeddings_initializer="uniform"):
+    """The projection discriminator's head (Miyato & Koyama 2018, eq. 3), on logits.
+
+    phi = the global sum of `feature_map` over its spatial positions, then
+    D(x, y) = psi(phi) + <embed(y), phi>, psi a linear map to one logit and
+    embed a learned (num_classes, channels) embedding, as in the authors'
+    code (`output = l_out(h) + sum(embed(y) * h, axis=1)`).
+
+    Args:
+        feature_map: the trunk's last (batch, h, w, channels) activations.
+        labels: the int class ids input (batch,).
+        num_classes: K.
+        spectral_norm: spectral normalization of psi (not of the embedding).
+        embeddings_initializer: of embed (Keras' default "uniform"; BigGAN's
+            D uses "orthogonal").
+
+    Returns:
+        The (batch, 1) float32 logits, the layer named "logits".
+    """
+    phi = GlobalSumPooling2D(name="sum_pool")(feature_map)
+    logits = _dense(1, spectral_norm, "logit")(phi)
+    embedded = layers.Embedding(
+        num_classes, phi.shape[-1], embeddings_initializer=embeddings_initializer, name="label_embedding"
+    )(labels)
+    projection = layers.Dot(axes=1, name="projection")([embedded, phi])
+    logits = layers.Add(name="logit_plus_projection")([logits, projection])
+    return layers.Activation("linear", dtype="float32", name="logits")(logits)
 
 
 def conditional_discriminator(
@@ -124,8 +173,9 @@ def conditional_discriminator(
             one (size, size) plane, is concatenated to the image as an extra
             channel (Mirza & Osindero 2014). "projection": the projection
             discriminator (Miyato & Koyama 2018, eq. 3),
-            D(x, y) = psi(phi(x)) + embed(y) . phi(x), with phi(x) the
-            flattened convolutional features.
+            D(x, y) = psi(phi(x)) + embed(y) . phi(x), with phi(x) the sum
+            of the last convolutional features over the spatial positions
+            (global sum pooling, as the authors' code; `projection_logits`).
         base_filters: filters of the first layer; doubled per step.
         normalization: "batch", "layer", "instance" or None.
         spectral_norm: spectral normalization of the convolutions and of
@@ -149,12 +199,11 @@ def conditional_discriminator(
         plane = layers.Embedding(num_classes, size * size, name="label_embedding")(y)
         plane = layers.Reshape((size, size, 1), name="label_plane")(plane)
         x = layers.Concatenate(name="image_and_label")([images, plane])
+    if conditioning == "projection":
+        features = _features(x, n, base_filters, normalization, spectral_norm, synchronized_batch_norm, flatten=False)
+        return keras.Model([images, y], projection_logits(features, y, num_classes, spectral_norm), name=name)
     phi = _features(x, n, base_filters, normalization, spectral_norm, synchronized_batch_norm)
     logits = _dense(1, spectral_norm, "logit")(phi)
-    if conditioning == "projection":
-        embedded = layers.Embedding(num_classes, phi.shape[-1], name="label_embedding")(y)
-        projection = layers.Dot(axes=1, name="projection")([embedded, phi])
-        logits = layers.Add(name="logit_plus_projection")([logits, projection])
     logits = layers.Activation("linear", dtype="float32", name="logits")(logits)
     return keras.Model([images, y], logits, name=name)
 
