@@ -17,5 +17,6 @@ from keras_gans.models import (  # noqa: E402
     SemiSupervisedGAN,
     SeqGAN,
 )
+from keras_gans.models import SAGAN, SNGAN  # noqa: E402
 
 __version__ = "0.1.0"

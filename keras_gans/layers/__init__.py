@@ -6,3 +6,4 @@ from keras_gans.layers.spectral_normalization import (
     maybe_spectral_norm,
     spectral_layers,
 )
+from keras_gans.layers.self_attention import SelfAttention
