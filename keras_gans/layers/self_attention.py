@@ -73,13 +73,18 @@ class SelfAttention(keras.layers.Layer):
 
     def attention(self, inputs):
         """beta (batch, N, N/4): row j is position j's attention over the pooled positions."""
+        if not self.built:
+            self.build(inputs.shape)
         query, key = self.query(inputs), self.key(inputs)
         if self.pooling:
             key = ops.max_pool(key, 2, strides=2, padding="same")
         batch = ops.shape(inputs)[0]
         query = ops.reshape(query, (batch, -1, query.shape[-1]))
         key = ops.reshape(key, (batch, -1, key.shape[-1]))
-        return ops.softmax(ops.matmul(query, ops.transpose(key, (0, 2, 1))), axis=-1)
+        logits = ops.matmul(query, ops.transpose(key, (0, 2, 1)))
+        # The softmax over i, spelled out (ops.softmax warns on a single pooled position, a 1x1 map).
+        weights = ops.exp(logits - ops.stop_gradient(ops.max(logits, axis=-1, keepdims=True)))
+        return weights / ops.sum(weights, axis=-1, keepdims=True)
 
     def call(self, inputs):
         beta = self.attention(inputs)
