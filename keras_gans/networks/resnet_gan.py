@@ -31,7 +31,12 @@ The paper's widths: ch = 256 (G) and 128 (D) at 32 px, ch = 64 at 64 and
 Initialisers as the authors': Glorot uniform with gain sqrt(2) in the
 residual 3x3 convolutions, Glorot uniform in shortcuts, dense layers and the
 output convolution. The generator's batch norm uses the library's
-`batch_norm` (momentum 0.9, epsilon 1e-5).
+`batch_norm` (momentum 0.9, epsilon 1e-5); the generator's layers that feed
+a batch norm (the dense and every block's convolutions) have no bias, which
+changes nothing in training (batch norm removes a per-channel constant: such
+a bias has a zero gradient) but keeps Adam from stepping on its rounding
+noise. Nearest up-sampling is `NearestUpSampling2D` (static shapes, so the
+generator converts to TFLite builtins).
 """
 
 import keras
@@ -64,6 +69,7 @@ def _check(image_shape, attention_resolution, resolutions):
         raise ValueError(
             f"The ResNet networks take image_shape (size, size, channels) with size in {SIZES}, got {image_shape}."
         )
+    resolutions = resolutions(image_shape[0])
     if attention_resolution is not None and attention_resolution not in resolutions:
         raise ValueError(
             f"attention_resolution must be one of the resolutions between blocks {sorted(set(resolutions))} "
@@ -111,7 +117,7 @@ def resnet_gan_generator(
     Returns:
         A functional keras.Model (latent_dim,) -> image_shape, tanh outputs.
     """
-    size, _, out_channels = _check(image_shape, attention_resolution, _generator_resolutions(image_shape[0]))
+    size, _, out_channels = _check(image_shape, attention_resolution, _generator_resolutions)
     widths = [m * int(channels) for m in _GENERATOR_WIDTHS[size]]
     bottom = 7 if size == 28 else 4
 
@@ -119,7 +125,11 @@ def resnet_gan_generator(
         return maybe_spectral_norm(layer, spectral_norm)
 
     z = keras.Input((latent_dim,), name="latent")
-    x = sn(layers.Dense(bottom * bottom * widths[0], kernel_initializer="glorot_uniform", name="project"))(z)
+    # Every layer before a batch norm goes without bias (the authors' layers have one, but batch norm
+    # removes a per-channel constant, so its gradient is zero and Adam would step on rounding noise).
+    x = sn(
+        layers.Dense(bottom * bottom * widths[0], use_bias=False, kernel_initializer="glorot_uniform", name="project")
+    )(z)
     x = layers.Reshape((bottom, bottom, widths[0]))(x)
     side = bottom
     for i, width in enumerate(widths[1:]):
@@ -138,13 +148,21 @@ def _up_block(x, filters, name, sn, synchronized_batch_norm):
     """BN, ReLU, up 2x, conv3x3, BN, ReLU, conv3x3; shortcut up 2x, conv1x1 (gen_models/resblocks.Block)."""
     h = batch_norm(synchronized_batch_norm, name=f"{name}_bn1")(x)
     h = layers.ReLU(name=f"{name}_relu1")(h)
-    h = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_up")(h)
-    h = sn(layers.Conv2D(filters, 3, padding="same", kernel_initializer=_residual_init(), name=f"{name}_conv1"))(h)
+    h = NearestUpSampling2D(name=f"{name}_up")(h)
+    h = sn(
+        layers.Conv2D(
+            filters, 3, padding="same", use_bias=False, kernel_initializer=_residual_init(), name=f"{name}_conv1"
+        )
+    )(h)
     h = batch_norm(synchronized_batch_norm, name=f"{name}_bn2")(h)
     h = layers.ReLU(name=f"{name}_relu2")(h)
-    h = sn(layers.Conv2D(filters, 3, padding="same", kernel_initializer=_residual_init(), name=f"{name}_conv2"))(h)
-    s = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_shortcut_up")(x)
-    s = sn(layers.Conv2D(filters, 1, kernel_initializer="glorot_uniform", name=f"{name}_shortcut"))(s)
+    h = sn(
+        layers.Conv2D(
+            filters, 3, padding="same", use_bias=False, kernel_initializer=_residual_init(), name=f"{name}_conv2"
+        )
+    )(h)
+    s = NearestUpSampling2D(name=f"{name}_shortcut_up")(x)
+    s = sn(layers.Conv2D(filters, 1, use_bias=False, kernel_initializer="glorot_uniform", name=f"{name}_shortcut"))(s)
     return layers.Add(name=f"{name}_add")([h, s])
 
 
@@ -169,7 +187,7 @@ def resnet_gan_discriminator(
     Returns:
         A functional keras.Model image_shape -> (1,) logits.
     """
-    size = _check(image_shape, attention_resolution, _discriminator_resolutions(image_shape[0]))[0]
+    size = _check(image_shape, attention_resolution, _discriminator_resolutions)[0]
 
     def sn(layer):
         return maybe_spectral_norm(layer, spectral_norm)
@@ -219,6 +237,26 @@ def _down_block(x, filters, name, sn, down):
         h = layers.AveragePooling2D(2, name=f"{name}_pool")(h)
         s = layers.AveragePooling2D(2, name=f"{name}_shortcut_pool")(s)
     return layers.Add(name=f"{name}_add")([h, s])
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class NearestUpSampling2D(layers.Layer):
+    """Nearest-neighbour 2x up-sampling (chainer's `unpooling_2d(x, 2)`) that keeps static sides.
+
+    keras.layers.UpSampling2D repeats along each axis with `tf.repeat`, whose
+    output loses the static height under an unknown batch size; the TFLite
+    converter then cannot lower the next convolution to a builtin op.
+    """
+
+    def call(self, inputs):
+        _, height, width, channels = inputs.shape
+        x = ops.expand_dims(ops.expand_dims(inputs, 2), 4)  # (b, h, 1, w, 1, c)
+        x = x * ops.ones((1, 1, 2, 1, 2, 1), dtype=x.dtype)
+        return ops.reshape(x, (-1, 2 * height, 2 * width, channels))
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        return (batch, 2 * height, 2 * width, channels)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
