@@ -100,8 +100,10 @@ def table(rows, protocol):
         "G / D parameters | seconds per run | seeds |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    # One row per (configuration, seed): the last run of it (runs may be split across processes).
+    rows = list({(r["config"], r["seed"]): r for r in rows}.values())
     for config, (_, description) in CONFIGS.items():
-        arm = [r for r in rows if r["config"] == config]
+        arm = sorted((r for r in rows if r["config"] == config), key=lambda r: r["seed"])
         if not arm:
             continue
 
