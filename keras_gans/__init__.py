@@ -18,5 +18,6 @@ from keras_gans.models import (  # noqa: E402
     SeqGAN,
 )
 from keras_gans.models import BigGAN  # noqa: E402
+from keras_gans.models import SAGAN, SNGAN  # noqa: E402
 
 __version__ = "0.1.0"

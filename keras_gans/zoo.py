@@ -89,6 +89,104 @@ def build_wgan_gp(shape, latent_dim=None, learning_rate=1e-4, seed=None, ema_dec
     return model
 
 
+def _sngan_networks(shape, latent_dim, architecture, channels, attention_resolution, generator_spectral_norm):
+    """The SNGAN/SAGAN networks: SN MLPs for vectors, the paper's ResNets (or DCGAN-style nets) for images."""
+    if len(shape) == 1:
+        return networks.mlp_generator(latent_dim, shape[0]), networks.mlp_discriminator(shape[0], spectral_norm=True)
+    if architecture == "dcgan":
+        filters = channels or (32 if shape[0] <= 32 else 64)
+        generator = networks.dcgan_generator(latent_dim, shape, base_filters=filters)
+        discriminator = networks.dcgan_discriminator(
+            shape, base_filters=filters, normalization=None, spectral_norm=True
+        )
+        return generator, discriminator
+    if architecture != "resnet":
+        raise ValueError(f"architecture must be 'resnet' or 'dcgan', got {architecture!r}.")
+    channels = channels or (32 if shape[0] <= 32 else 64)
+    generator = networks.resnet_gan_generator(
+        latent_dim,
+        shape,
+        channels=channels,
+        attention_resolution=attention_resolution,
+        spectral_norm=generator_spectral_norm,
+    )
+    discriminator = networks.resnet_gan_discriminator(
+        shape, channels=channels, attention_resolution=attention_resolution
+    )
+    return generator, discriminator
+
+
+def build_sngan(
+    shape,
+    latent_dim=None,
+    loss="hinge",
+    learning_rate=2e-4,
+    seed=None,
+    ema_decay=None,
+    jit_compile="auto",
+    architecture="resnet",
+    channels=None,
+    **options,
+):
+    """SNGAN (Miyato et al. 2018): hinge, n_dis 5, Adam(2e-4, 0, 0.9).
+
+    Images: the paper's ResNet networks (`architecture="resnet"`; 28, 32, 64
+    or 128 px) or the DCGAN networks with a spectrally normalized D
+    (`"dcgan"`); `channels` is their width (default 32 up to 32 px, else 64:
+    narrower than the paper's 256/128 at 32 px, for CPUs). Vectors: MLPs,
+    the discriminator spectrally normalized.
+    """
+    from keras_gans.models.sngan import SNGAN
+
+    latent_dim = latent_dim or (2 if len(shape) == 1 else 128)
+    generator, discriminator = _sngan_networks(shape, latent_dim, architecture, channels, None, False)
+    model = SNGAN(generator, discriminator, latent_dim, loss=loss, seed=seed, ema_decay=ema_decay, **options)
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.9),
+        g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.9),
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def build_sagan(
+    shape,
+    latent_dim=None,
+    loss="hinge",
+    learning_rate=None,
+    d_learning_rate=4e-4,
+    g_learning_rate=1e-4,
+    seed=None,
+    ema_decay=None,
+    jit_compile="auto",
+    channels=None,
+    attention_resolution=None,
+    **options,
+):
+    """SAGAN (Zhang et al. 2019): the ResNet networks with self-attention and
+    spectral norm in G and D, hinge, one D step, TTUR Adam(4e-4 D, 1e-4 G, 0, 0.9).
+
+    `attention_resolution`: the feature-map side of the attention layers
+    (default: half the image side up to 32 px, else 32, the paper's choice
+    at 128 px). `learning_rate`, when given, replaces both TTUR rates.
+    """
+    from keras_gans.models.sagan import SAGAN
+
+    if len(shape) != 3:
+        raise ValueError(f"SAGAN's self-attention needs images (size, size, channels), got samples of shape {shape}.")
+    latent_dim = latent_dim or 128
+    if attention_resolution is None:
+        attention_resolution = shape[0] // 2 if shape[0] <= 32 else 32
+    generator, discriminator = _sngan_networks(shape, latent_dim, "resnet", channels, attention_resolution, True)
+    model = SAGAN(generator, discriminator, latent_dim, loss=loss, seed=seed, ema_decay=ema_decay, **options)
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(learning_rate or d_learning_rate, beta_1=0.0, beta_2=0.9),
+        g_optimizer=keras.optimizers.Adam(learning_rate or g_learning_rate, beta_1=0.0, beta_2=0.9),
+        jit_compile=jit_compile,
+    )
+    return model
+
+
 def build_conditional(
     shape,
     num_classes,
@@ -385,6 +483,18 @@ MODELS = {
         _loader(),
         "Wasserstein GAN with gradient penalty (Gulrajani et al. 2017)",
         "digits",
+    ),
+    "sngan": Entry(
+        _unconditional(build_sngan),
+        _loader(),
+        "spectrally normalized GAN, ResNet networks, hinge, 5 D steps (Miyato et al. 2018)",
+        "mnist5k",
+    ),
+    "sagan": Entry(
+        _unconditional(build_sagan),
+        _loader(),
+        "self-attention GAN, spectral norm in G and D, hinge, TTUR (Zhang et al. 2019)",
+        "mnist5k",
     ),
     "cgan": Entry(
         _conditional("cgan"),

@@ -39,6 +39,7 @@ ORDER = (
     "seqgan_oracle",
     "seqgan_text",
     "biggan_mnist",
+    "sngan_mnist",
 )
 TIMEOUT = 900  # seconds per cell
 

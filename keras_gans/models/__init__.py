@@ -12,3 +12,5 @@ from keras_gans.models.semi_supervised_gan import SemiSupervisedGAN
 from keras_gans.models.seqgan import SeqGAN
 from keras_gans.models.wgan import WGAN
 from keras_gans.models.wgan_gp import WGANGP
+from keras_gans.models.sagan import SAGAN
+from keras_gans.models.sngan import SNGAN
