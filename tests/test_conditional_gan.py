@@ -179,16 +179,19 @@ def test_projection_uses_the_label():
     assert not np.allclose(a, b)
 
 
-def test_projection_pools_features_by_global_sum():
-    """D(x, y) = psi(h) + <embed(y), h>, h the last features summed over positions (Miyato & Koyama's code)."""
-    d = conditional.conditional_discriminator(SHAPE, K, conditioning="projection", base_filters=4, normalization=None)
+@pytest.mark.parametrize("pooling", ["sum", "flatten"])
+def test_projection_head_by_hand(pooling):
+    """D(x, y) = psi(h) + <embed(y), h>, h the last features summed over positions (Miyato & Koyama's code) or flattened."""
+    d = conditional.conditional_discriminator(
+        SHAPE, K, conditioning="projection", base_filters=4, normalization=None, projection_pooling=pooling
+    )
     x = np.random.default_rng(0).uniform(-1, 1, (5,) + SHAPE).astype("float32")
     y = np.array([0, 1, 2, 1, 0])
     last = [layer for layer in d.layers if isinstance(layer, keras.layers.LeakyReLU)][-1]
     feature_map = keras.Model(d.inputs, last.output)([x, y]).numpy()
-    h = feature_map.sum(axis=(1, 2))
+    h = feature_map.sum(axis=(1, 2)) if pooling == "sum" else feature_map.reshape(len(x), -1)
     embeddings = d.get_layer("label_embedding").embeddings.numpy()
-    assert embeddings.shape == (K, feature_map.shape[-1])  # one weight per channel, not per position
+    assert embeddings.shape == (K, h.shape[-1])  # sum: one weight per channel, not per position
     psi = d.get_layer("logit")
     expected = h @ psi.kernel.numpy() + psi.bias.numpy() + (embeddings[y] * h).sum(-1, keepdims=True)
     np.testing.assert_allclose(d([x, y], training=False), expected, rtol=1e-4, atol=1e-4)

@@ -125,13 +125,16 @@ class GlobalSumPooling2D(layers.Layer):
         return (input_shape[0], input_shape[-1])
 
 
-def projection_logits(feature_map, labels, num_classes, spectral_norm=False, embeddings_initializer="uniform"):
+def projection_logits(
+    feature_map, labels, num_classes, spectral_norm=False, embeddings_initializer="uniform", pooling="sum"
+):
     """The projection discriminator's head (Miyato & Koyama 2018, eq. 3), on logits.
 
-    phi = the global sum of `feature_map` over its spatial positions, then
-    D(x, y) = psi(phi) + <embed(y), phi>, psi a linear map to one logit and
-    embed a learned (num_classes, channels) embedding, as in the authors'
-    code (`output = l_out(h) + sum(embed(y) * h, axis=1)`).
+    phi = the global sum of `feature_map` over its spatial positions (or the
+    flattened map, `pooling="flatten"`), then D(x, y) = psi(phi) +
+    <embed(y), phi>, psi a linear map to one logit and embed a learned
+    (num_classes, features) embedding, as in the authors' code
+    (`output = l_out(h) + sum(embed(y) * h, axis=1)`).
 
     Args:
         feature_map: the trunk's last (batch, h, w, channels) activations.
@@ -140,11 +143,18 @@ def projection_logits(feature_map, labels, num_classes, spectral_norm=False, emb
         spectral_norm: spectral normalization of psi (not of the embedding).
         embeddings_initializer: of embed (Keras' default "uniform"; BigGAN's
             D uses "orthogonal").
+        pooling: "sum" (the authors' ResNet discriminators) or "flatten"
+            (one embedding weight per position and channel).
 
     Returns:
         The (batch, 1) float32 logits, the layer named "logits".
     """
-    phi = GlobalSumPooling2D(name="sum_pool")(feature_map)
+    if pooling not in PROJECTION_POOLINGS:
+        raise ValueError(f"pooling must be one of {PROJECTION_POOLINGS}, got {pooling!r}.")
+    if pooling == "sum":
+        phi = GlobalSumPooling2D(name="sum_pool")(feature_map)
+    else:
+        phi = layers.Flatten(name="flatten")(feature_map)
     logits = _dense(1, spectral_norm, "logit")(phi)
     embedded = layers.Embedding(
         num_classes, phi.shape[-1], embeddings_initializer=embeddings_initializer, name="label_embedding"
@@ -152,6 +162,9 @@ def projection_logits(feature_map, labels, num_classes, spectral_norm=False, emb
     projection = layers.Dot(axes=1, name="projection")([embedded, phi])
     logits = layers.Add(name="logit_plus_projection")([logits, projection])
     return layers.Activation("linear", dtype="float32", name="logits")(logits)
+
+
+PROJECTION_POOLINGS = ("sum", "flatten")
 
 
 def conditional_discriminator(
@@ -162,6 +175,7 @@ def conditional_discriminator(
     normalization="batch",
     spectral_norm=False,
     synchronized_batch_norm=False,
+    projection_pooling="flatten",
     name="conditional_discriminator",
 ):
     """The DCGAN discriminator conditioned on a class: D([x, y]) -> one logit.
@@ -173,15 +187,21 @@ def conditional_discriminator(
             one (size, size) plane, is concatenated to the image as an extra
             channel (Mirza & Osindero 2014). "projection": the projection
             discriminator (Miyato & Koyama 2018, eq. 3),
-            D(x, y) = psi(phi(x)) + embed(y) . phi(x), with phi(x) the sum
-            of the last convolutional features over the spatial positions
-            (global sum pooling, as the authors' code; `projection_logits`).
+            D(x, y) = psi(phi(x)) + embed(y) . phi(x) (`projection_logits`),
+            phi(x) the last convolutional features, pooled as
+            `projection_pooling` says.
         base_filters: filters of the first layer; doubled per step.
         normalization: "batch", "layer", "instance" or None.
         spectral_norm: spectral normalization of the convolutions and of
             psi (not of the label embedding, which Keras' wrapper does not
             support).
         synchronized_batch_norm: cross-replica batch norm.
+        projection_pooling: phi(x) of the projection: "flatten" (the
+            default for this DCGAN trunk: one embedding weight per position
+            and channel) or "sum" (global sum pooling, as the authors' ResNet
+            discriminators and `networks.biggan`). Measured on mnist5k at
+            28x28 (`examples/cgan_mnist.py --dataset mnist5k --seed 0`, 30
+            epochs): label fidelity 0.953 with "flatten", 0.316 with "sum".
         name: model name.
 
     Returns:
@@ -201,7 +221,8 @@ def conditional_discriminator(
         x = layers.Concatenate(name="image_and_label")([images, plane])
     if conditioning == "projection":
         features = _features(x, n, base_filters, normalization, spectral_norm, synchronized_batch_norm, flatten=False)
-        return keras.Model([images, y], projection_logits(features, y, num_classes, spectral_norm), name=name)
+        logits = projection_logits(features, y, num_classes, spectral_norm, pooling=projection_pooling)
+        return keras.Model([images, y], logits, name=name)
     phi = _features(x, n, base_filters, normalization, spectral_norm, synchronized_batch_norm)
     logits = _dense(1, spectral_norm, "logit")(phi)
     logits = layers.Activation("linear", dtype="float32", name="logits")(logits)
