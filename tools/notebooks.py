@@ -38,6 +38,7 @@ ORDER = (
     "semi_supervised_digits",
     "seqgan_oracle",
     "seqgan_text",
+    "stargan",
 )
 TIMEOUT = 900  # seconds per cell
 
