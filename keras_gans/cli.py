@@ -462,6 +462,11 @@ def cmd_evaluate(args):
     image_size = run.get("image_size")
     from keras_gans import zoo
 
+    if zoo.MODELS[run["model"]].evaluation == "none":
+        raise ValueError(
+            f"keras-gans evaluate has no measure for {run['model']!r} yet; its page in docs/models/ says "
+            "how it is measured (a script in benchmarks/)."
+        )
     if zoo.MODELS[run["model"]].evaluation == "pairs":
         return _evaluate_pairs(model, dataset, args.split, image_size)
     # Batches of 1, unbatched: every real image of the split counts (load drops a partial last batch).

@@ -298,7 +298,8 @@ Attributes:
         the model's `domain_grid`).
     evaluation: how `keras-gans evaluate` scores it: "samples" (distances
         between generated and real samples) or "pairs" (L1/PSNR/SSIM of
-        translations against their held-out targets).
+        translations against their held-out targets) or "none" (no
+        measure in the CLI yet; `keras-gans evaluate` says so).
 """
 
 # name -> Entry(build(element_spec, dataset=..., **options), load(dataset, split, batch_size, image_size, seed), ...)
@@ -366,6 +367,7 @@ MODELS = {
         "multi-domain image-to-image translation, WGAN-GP + domain classifier (Choi et al. 2018)",
         "mnist5k",
         grid="domains",
+        evaluation="none",
     ),
 }
 
