@@ -1,7 +1,7 @@
 # %% [markdown]
 # # StarGAN: one generator for every domain
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/keras_gans/blob/main/notebooks/stargan.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/keras_gans/blob/main/notebooks/stargan_digits.ipynb)
 #
 # `keras_gans.StarGAN` (Choi et al. 2018) translates an image x to any target
 # domain c with one generator G(x, c). The discriminator has two heads: a
