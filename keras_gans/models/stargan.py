@@ -84,8 +84,8 @@ class StarGAN(_base.AdversarialModel):
 
     Example:
 
-    >>> model = keras_gans.zoo.build("stargan", data.element_spec)
     >>> data = keras_gans.datasets.load_attributes("mnist5k", batch_size=16)
+    >>> model = keras_gans.zoo.build("stargan", data.element_spec, dataset="mnist5k")
     >>> model.fit(data, epochs=10)
     >>> model.translate(images, domains=[[1, 0]] * len(images))  # thick, not inverted
     """
