@@ -54,6 +54,30 @@ def attribute_classifier(seed=0, epochs=3):
     return model, scores(model, xt, at)
 
 
+def digit_classifier(seed=0, epochs=3):
+    """A small CNN classifying the digit of the attribute digits (every domain); (model, test accuracy)."""
+    keras.utils.set_random_seed(seed)
+    x, _, y = datasets.attribute_digits("train")
+    xt, _, yt = datasets.attribute_digits("test")
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
+            keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10),
+        ]
+    )
+    model.compile(keras.optimizers.Adam(1e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x, y, batch_size=64, epochs=epochs, verbose=0, shuffle=True)
+    return model, digit_kept(model, xt, yt)
+
+
+def digit_kept(classifier, images, digits):
+    """The fraction of images classified as the given digits."""
+    return float((classifier.predict(images, batch_size=256, verbose=0).argmax(-1) == digits).mean())
+
+
 def scores(classifier, images, targets):
     """{attribute: fraction with the target value, "all": fraction with every target}."""
     predicted = (classifier.predict(images, batch_size=256, verbose=0) > 0).astype("float32")
@@ -63,12 +87,12 @@ def scores(classifier, images, targets):
     return out
 
 
-def run(seed, steps, classifier, batch_size, every, picture=None):
+def run(seed, steps, classifier, batch_size, every, picture=None, digits=None):
     """Train, and after every `every` G steps score the translations: yields one row each time."""
     keras.utils.set_random_seed(seed)
     data = datasets.load_attributes("mnist5k", batch_size=batch_size, seed=seed).repeat()
     model = zoo.build("stargan", data.element_spec, dataset="mnist5k", seed=seed)
-    x, attributes, _ = datasets.attribute_digits("test")
+    x, attributes, labels = datasets.attribute_digits("test")
     targets = np.concatenate([np.broadcast_to(domain, attributes.shape) for domain in DOMAINS])
     sources = np.concatenate([x] * len(DOMAINS))
     seconds, done = 0.0, 0
@@ -80,7 +104,11 @@ def run(seed, steps, classifier, batch_size, every, picture=None):
         translated = np.concatenate([model.translate(x, domain) for domain in DOMAINS])
         if picture:
             plotting.save_image_grid(model.domain_grid(x[:10]), picture, columns=10, scale=3)
+        extra = {}
+        if digits is not None:  # content: is the source's digit still the one a digit classifier sees?
+            extra = {"digit_kept": digit_kept(digits, translated, np.concatenate([labels] * len(DOMAINS)))}
         yield {
+            **extra,
             "seed": seed,
             "g_steps": done,
             "d_steps": int(model.d_optimizer.iterations.numpy()),
@@ -143,6 +171,7 @@ def main():
     parser.add_argument("--eval-every", type=int, default=200, help="score the translations every N G steps")
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--picture", default="docs/images/stargan_digits.png")
+    parser.add_argument("--digits", action="store_true", help="also score digit identity (digit_kept)")
     parser.add_argument("--table", action="store_true", help="only write the table from the JSONL")
     args = parser.parse_args()
     if args.table:
@@ -152,10 +181,15 @@ def main():
     print("classifier on real test images:", accuracy, flush=True)
     with open(os.path.join(args.out, "stargan_classifier.json"), "w") as f:
         json.dump(accuracy, f)
+    digits, digit_accuracy = digit_classifier() if args.digits else (None, None)
+    if digits is not None:
+        print("digit classifier on real test images:", digit_accuracy, flush=True)
     for seed in args.seeds:
         picture = args.picture if seed == 0 else None
-        for row in run(seed, args.steps, classifier, args.batch_size, args.eval_every, picture):
+        for row in run(seed, args.steps, classifier, args.batch_size, args.eval_every, picture, digits):
             row["classifier_on_real_test"] = accuracy
+            if digits is not None:
+                row["digit_classifier_on_real_test"] = digit_accuracy
             print(json.dumps(row), flush=True)
             with open(os.path.join(args.out, "stargan.jsonl"), "a") as f:
                 f.write(json.dumps(row) + "\n")
