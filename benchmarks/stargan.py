@@ -18,6 +18,11 @@ attributes per image: thick strokes, inverted). For each seed:
 
     python benchmarks/stargan.py --seeds 0 1 2 --steps 1200 --out benchmarks/results
     python benchmarks/stargan.py --table --out benchmarks/results   # the table from the JSONL
+    python benchmarks/stargan.py --seeds 0 --digits --eval-every 400 --out DIR   # + digit kept (content)
+
+With `--digits`, each row also has "digit_kept": the fraction of translations
+that a digit classifier (a small CNN trained on the real attribute digits of
+every domain) assigns to the source image's digit.
 """
 
 import argparse
