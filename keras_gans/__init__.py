@@ -16,6 +16,7 @@ from keras_gans.models import (  # noqa: E402
     RelativisticGAN,
     SemiSupervisedGAN,
     SeqGAN,
+    StarGAN,
 )
 from keras_gans.models import BigGAN  # noqa: E402
 from keras_gans.models import SAGAN, SNGAN  # noqa: E402

@@ -482,6 +482,11 @@ def cmd_evaluate(args):
     from keras_gans import zoo
 
     evaluation = zoo.MODELS[run["model"]].evaluation
+    if evaluation == "none":
+        raise ValueError(
+            f"keras-gans evaluate has no measure for {run['model']!r} yet; its page in docs/models/ says "
+            "how it is measured (a script in benchmarks/)."
+        )
     if evaluation != "samples":
         print(metrics.EVALUATIONS[evaluation](model, dataset, args.split, image_size))
         return 0

@@ -435,6 +435,33 @@ def _runner_only(name):
     return refuse
 
 
+def _stargan(spec, dataset=None, latent_dim=None, ema_decay=None, learning_rate=None, **options):
+    from keras_gans.datasets.attributes import attribute_names
+    from keras_gans.models.stargan import build_stargan
+
+    images, domains = spec
+    shape = tuple(images.shape[1:])
+    small = shape[0] <= 64
+    if dataset in ("mnist5k", "celeb_a"):
+        options.setdefault("domain_names", attribute_names(dataset))
+    return build_stargan(
+        shape,
+        num_domains=int(domains.shape[-1]),
+        generator_filters=16 if small else 64,
+        discriminator_filters=16 if small else 64,
+        num_residual_blocks=3 if small else 6,
+        discriminator_layers=3 if small else 6,
+        learning_rate=learning_rate or 1e-4,
+        **options,
+    )
+
+
+def _load_attributes(dataset, split, batch_size, image_size, seed):
+    from keras_gans.datasets.attributes import load_attributes
+
+    return load_attributes(dataset, split=split, batch_size=batch_size, image_size=image_size, seed=seed)
+
+
 Entry = collections.namedtuple(
     "Entry",
     ["build", "load", "description", "default_dataset", "grid", "evaluation", "runner"],
@@ -449,12 +476,15 @@ Attributes:
     default_dataset: the data it trains on when none is named.
     grid: what its sample grids show: "samples" (draws from the prior),
         "classes" (one row per class, one column per latent) or
-        "translations" (sources, then their translations); a runner's
-        model writes its own samples ("text": decoded sequences).
+        "translations" (sources, then their translations) or "domains"
+        (sources, then one row of translations per target domain: the
+        model's `domain_grid`); a runner's model writes its own samples
+        ("text": decoded sequences).
     evaluation: how `keras-gans evaluate` scores it: "samples" (distances
-        between generated and real samples) or a kind of
+        between generated and real samples), a kind of
         `keras_gans.metrics.EVALUATIONS`, e.g. "pairs" (L1/PSNR/SSIM of
-        translations against their held-out targets); a runner's model
+        translations against their held-out targets), or "none" (no measure
+        in the CLI yet; `keras-gans evaluate` says so); a runner's model
         evaluates itself ("text": NLL-oracle or BLEU).
     runner: None (the CLI trains, samples and evaluates it with `fit`), or a
         `Runner` that does all three itself (SeqGAN's three phases on text).
@@ -547,6 +577,14 @@ MODELS = {
         "mnist5k",
         grid="classes",
     ),
+    "stargan": Entry(
+        _stargan,
+        _load_attributes,
+        "multi-domain image-to-image translation, WGAN-GP + domain classifier (Choi et al. 2018)",
+        "mnist5k",
+        grid="domains",
+        evaluation="none",
+    ),
 }
 
 
@@ -590,4 +628,7 @@ def grid_sampler(name, data):
             return np.concatenate([sources.numpy(), outputs], axis=0)
 
         return translations, 8
+    if kind == "domains":
+        sources = next(iter(data))[0][:8].numpy()
+        return (lambda model, n, seed: model.domain_grid(sources)), len(sources)
     return None, None

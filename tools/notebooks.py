@@ -40,6 +40,7 @@ ORDER = (
     "seqgan_text",
     "biggan_mnist",
     "sngan_mnist",
+    "stargan_digits",
 )
 TIMEOUT = 900  # seconds per cell
 

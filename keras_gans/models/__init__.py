@@ -10,6 +10,7 @@ from keras_gans.models.pix2pix import Pix2Pix, build_pix2pix, evaluate_pairs
 from keras_gans.models.relativistic_gan import RelativisticGAN
 from keras_gans.models.semi_supervised_gan import SemiSupervisedGAN
 from keras_gans.models.seqgan import SeqGAN
+from keras_gans.models.stargan import StarGAN, build_stargan
 from keras_gans.models.wgan import WGAN
 from keras_gans.models.wgan_gp import WGANGP
 from keras_gans.models.sagan import SAGAN

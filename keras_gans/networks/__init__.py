@@ -11,6 +11,7 @@ from keras_gans.networks.instance_norm import InstanceNormalization
 from keras_gans.networks.mlp import mlp_discriminator, mlp_generator
 from keras_gans.networks.patchgan import patchgan_discriminator, receptive_field
 from keras_gans.networks.resnet import resnet_generator
+from keras_gans.networks.stargan import stargan_discriminator, stargan_generator
 from keras_gans.networks.text import lstm_generator, text_cnn_discriminator
 from keras_gans.networks.unet import unet_generator
 from keras_gans.networks.biggan import biggan_discriminator, biggan_generator
