@@ -7,7 +7,8 @@ them the weight 0.999^t (54% at t = 620). TensorFlow's
 `tf.train.ExponentialMovingAverage(decay, num_updates=t)` warms up instead:
 each update uses min(decay, (1 + t) / (10 + t)).
 
-This script measures that warm-up without touching the library: it builds
+This script measured that warm-up before the library had it (the GAN's
+`ema_warmup` option, on by default since): it builds
 the table's configuration (`dcgan_quality.build`) and replaces the model's
 `update_ema` by one that passes the warmed-up decay to the library's own
 update, with t = the generator optimizer's iterations after the step. After
@@ -36,8 +37,12 @@ import dcgan_quality  # noqa: E402
 from keras_gans import datasets, metrics  # noqa: E402
 
 
-def warmed_up_update(self, source, target, decay):
-    """The library's update with decay min(decay, (1 + t) / (10 + t)), t = G's updates so far."""
+def warmed_up_update(self, source, target, decay, updates=None):
+    """The library's update with decay min(decay, (1 + t) / (10 + t)), t = G's updates so far.
+
+    `updates` (passed by versions of the library whose GAN warms up itself,
+    `ema_warmup=True`) is not forwarded: the warm-up is applied here, once,
+    so the script measures the same thing with and without that option."""
     t = tf.cast(self.g_optimizer.iterations, tf.float32)
     return type(self).update_ema(self, source, target, tf.minimum(float(decay), (1.0 + t) / (10.0 + t)))
 
