@@ -16,6 +16,7 @@ from keras_gans.models import (  # noqa: E402
     RelativisticGAN,
     SemiSupervisedGAN,
     SeqGAN,
+    SRGAN,
 )
 
 __version__ = "0.1.0"

@@ -49,6 +49,7 @@ from keras_gans.metrics.mnist import mnist_score
 from keras_gans.metrics.scores import ScoreStatistics
 from keras_gans.metrics.scores import inception_score
 from keras_gans.metrics.scores import mode_score
+from keras_gans.metrics.super_resolution import evaluate_super_resolution
 
 __all__ = [
     "METRICS",
@@ -62,6 +63,7 @@ __all__ = [
     "build_fid_inception",
     "compute_features",
     "evaluate_generator",
+    "evaluate_super_resolution",
     "fid_inception_extractor",
     "format_table",
     "frechet_distance",

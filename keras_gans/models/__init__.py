@@ -11,3 +11,4 @@ from keras_gans.models.semi_supervised_gan import SemiSupervisedGAN
 from keras_gans.models.seqgan import SeqGAN
 from keras_gans.models.wgan import WGAN
 from keras_gans.models.wgan_gp import WGANGP
+from keras_gans.models.srgan import SRGAN, build_srgan, pretrain_srresnet

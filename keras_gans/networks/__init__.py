@@ -13,3 +13,4 @@ from keras_gans.networks.patchgan import patchgan_discriminator, receptive_field
 from keras_gans.networks.resnet import resnet_generator
 from keras_gans.networks.text import lstm_generator, text_cnn_discriminator
 from keras_gans.networks.unet import unet_generator
+from keras_gans.networks.srgan import DepthToSpace, srgan_discriminator, srgan_generator
