@@ -254,6 +254,36 @@ def _cycle_gan(spec, dataset=None, latent_dim=None, ema_decay=None, learning_rat
     )
 
 
+def _srgan(spec, dataset=None, latent_dim=None, ema_decay=None, learning_rate=None, content_loss="pixel", **options):
+    """SRGAN for (low_res, high_res) pairs; small networks for images up to 64 px.
+
+    The content loss is the pixel MSE unless `content_loss="vgg"` (which
+    needs the VGG19 ImageNet weights, i.e. network access once).
+    """
+    from keras_gans.models.srgan import build_srgan
+
+    low, high = spec
+    small = high.shape[1] <= 64
+    return build_srgan(
+        channels=high.shape[-1],
+        scale=high.shape[1] // low.shape[1],
+        hr_shape=tuple(high.shape[1:]),
+        blocks=4 if small else 16,
+        filters=32 if small else 64,
+        discriminator_filters=16 if small else 64,
+        dense_units=128 if small else 1024,
+        content_loss=content_loss,
+        learning_rate=learning_rate or 1e-4,
+        **options,
+    )
+
+
+def _load_super_resolution(dataset, split, batch_size, image_size, seed):
+    from keras_gans.datasets.super_resolution import load_super_resolution
+
+    return load_super_resolution(dataset, split=split, batch_size=batch_size, scale=4, image_size=image_size, seed=seed)
+
+
 Entry = collections.namedtuple(
     "Entry", ["build", "load", "description", "default_dataset", "grid", "evaluation"], defaults=("samples", "samples")
 )
@@ -266,10 +296,14 @@ Attributes:
     default_dataset: the data it trains on when none is named.
     grid: what its sample grids show: "samples" (draws from the prior),
         "classes" (one row per class, one column per latent) or
-        "translations" (sources, then their translations).
+        "translations" (sources, then their translations) or
+        "super_resolution" (low-res inputs enlarged, their upscalings, the
+        high-res targets).
     evaluation: how `keras-gans evaluate` scores it: "samples" (distances
-        between generated and real samples) or "pairs" (L1/PSNR/SSIM of
-        translations against their held-out targets).
+        between generated and real samples), "pairs" (L1/PSNR/SSIM of
+        translations against their held-out targets) or "super_resolution"
+        (PSNR/SSIM of the upscalings and of bicubic upscaling against the
+        held-out high-res images).
 """
 
 # name -> Entry(build(element_spec, dataset=..., **options), load(dataset, split, batch_size, image_size, seed), ...)
@@ -331,6 +365,14 @@ MODELS = {
         "digits",
         grid="translations",
     ),
+    "srgan": Entry(
+        _srgan,
+        _load_super_resolution,
+        "super-resolution x4, SRResNet generator, pixel or VGG19 content loss (Ledig et al. 2017)",
+        "mnist5k",
+        grid="super_resolution",
+        evaluation="super_resolution",
+    ),
 }
 
 
@@ -374,4 +416,16 @@ def grid_sampler(name, data):
             return np.concatenate([sources.numpy(), outputs], axis=0)
 
         return translations, 8
+    if kind == "super_resolution":
+        import numpy as np
+
+        low, high = (t[:8].numpy() for t in next(iter(data)))
+
+        def upscalings(model, n, seed):
+            outputs = model.sampling_generator(low, training=False).numpy()
+            factor = outputs.shape[1] // low.shape[1]
+            nearest = np.repeat(np.repeat(low, factor, axis=1), factor, axis=2)
+            return np.concatenate([nearest, outputs, high], axis=0)
+
+        return upscalings, 8
     return None, None

@@ -1,5 +1,6 @@
 """`SRGAN`: photo-realistic single-image super-resolution with a GAN."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -269,7 +270,7 @@ class SRGAN(_base.AdversarialModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)  # deserialisation consumes nested dicts
         if config.get("feature_extractor") is not None:
             config["feature_extractor"] = keras.saving.deserialize_keras_object(config["feature_extractor"])
         return super().from_config(config)
