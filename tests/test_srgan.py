@@ -111,10 +111,17 @@ def test_two_replicas_equal_one_device():
 def test_export_takes_any_size(tmp_path):
     model = tiny()()
     model.fit(pairs(), epochs=1, steps_per_epoch=1, verbose=0)
+    # Served without Keras (SavedModel and TFLite) against the model, at 3x4 inputs.
     result = harness.run_export_test(model, {"source": LOW[:, :3]}, tmp_path, quantize=("float32",))
-    spec = result["manifest"]["signatures"]["serving_default"]
-    assert "None" in str(spec) or None in str(spec)  # height and width are free
-    assert model.upscale(LOW[:, :3]).shape == (3, 12, 16, 1)
+    inputs = result["manifest"]["signatures"]["serving_default"]["inputs"]
+    assert [d for d in inputs["source"]["shape"]] == [None, None, None, 1], inputs
+    # The same SavedModel at another size.
+    saved_model = tmp_path / "SRGAN" / "export" / result["manifest"]["artifacts"]["saved_model"]["path"]
+    served = tf.saved_model.load(str(saved_model)).signatures["serving_default"]
+    for low in (LOW, np.zeros((1, 2, 5, 1), "float32")):
+        out = served(source=tf.constant(low))["images"].numpy()
+        np.testing.assert_allclose(out, model.upscale(low), atol=1e-5)
+    assert out.shape == (1, 8, 20, 1)
 
 
 # --- the losses, by hand ---------------------------------------------------------------
