@@ -464,6 +464,8 @@ def cmd_evaluate(args):
 
     if zoo.MODELS[run["model"]].evaluation == "pairs":
         return _evaluate_pairs(model, dataset, args.split, image_size)
+    if zoo.MODELS[run["model"]].evaluation == "super_resolution":
+        return _evaluate_super_resolution(run["model"], model, dataset, args.split, image_size)
     # Batches of 1, unbatched: every real image of the split counts (load drops a partial last batch).
     real = datasets.load(dataset, split=args.split, batch_size=1, image_size=image_size, shuffle=False).unbatch()
     if len(real.element_spec.shape) != 3:
@@ -518,6 +520,24 @@ def _evaluate_pairs(model, dataset, split, image_size):
         print(f"{key:<7} {scores[key]:.4f}")
     print("protocol:")
     print(f"  pairs: {dataset}:{split} ({scores['num_pairs']} pairs, images in [-1, 1]; PSNR and SSIM on [0, 1])")
+    return 0
+
+
+def _evaluate_super_resolution(name, model, dataset, split, image_size):
+    """SRGAN: PSNR and SSIM of G(I^LR) and of bicubic upscaling against I^HR on held-out images."""
+    from keras_gans import zoo
+    from keras_gans.metrics.super_resolution import evaluate_super_resolution
+
+    # Batch 1, unshuffled: every held-out image counts.
+    pairs = zoo.MODELS[name].load(dataset, split, 1, image_size, 0)
+    scores = evaluate_super_resolution(model, pairs)
+    print("method   psnr     ssim")
+    print(f"model    {scores['psnr']:<8.4f} {scores['ssim']:.4f}")
+    print(f"bicubic  {scores['bicubic_psnr']:<8.4f} {scores['bicubic_ssim']:.4f}")
+    print("protocol:")
+    print(
+        f"  pairs: {dataset}:{split} ({scores['num_pairs']} images, inputs downsampled bicubic; PSNR and SSIM on [0, 1])"
+    )
     return 0
 
 

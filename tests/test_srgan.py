@@ -255,3 +255,18 @@ def test_zoo_entry():
         model = zoo.build("srgan", data.element_spec, dataset="mnist5k", seed=0)
     assert isinstance(model, SRGAN) and model.content_loss == "pixel" and model.scale == 4
     assert build_srgan.__defaults__ is not None
+
+
+def test_cli_trains_samples_and_evaluates(tmp_path, capsys):
+    from keras_gans import cli
+
+    out = tmp_path / "srgan"
+    base = ["--out", out, "--epochs", "1", "--steps-per-epoch", "1", "--verbose", "0", "--batch-size", "8"]
+    assert cli.main(["train", "srgan", *map(str, base)]) == 0
+    assert (out / "samples" / "epoch_001.png").exists()
+    assert cli.main(["sample", str(out)]) == 0 and (out / "samples.png").exists()
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(out)]) == 0
+    table = capsys.readouterr().out
+    for word in ("psnr", "ssim", "bicubic", "mnist5k:test", "1000 images"):
+        assert word in table, word
