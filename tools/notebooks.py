@@ -38,6 +38,7 @@ ORDER = (
     "semi_supervised_digits",
     "seqgan_oracle",
     "seqgan_text",
+    "srgan",
 )
 TIMEOUT = 900  # seconds per cell
 
