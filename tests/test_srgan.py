@@ -169,6 +169,17 @@ def test_vgg_without_weights_is_a_clear_error(monkeypatch):
     )
 
 
+def test_vgg19_phi54_network_without_downloading():
+    """The real extractor's graph (weights=None: random, nothing downloaded): grey or RGB in [-1, 1] -> phi_5,4."""
+    phi = srgan_lib.vgg19_features(weights=None)
+    assert phi.layers[-1].get_layer("block5_conv4").output.shape[-1] == 512
+    grey = np.full((1, 32, 32, 1), -1.0, "float32")  # black
+    assert phi(grey).shape == (1, 2, 2, 512)  # 4 poolings before block5: 32 -> 2
+    # Black in [-1, 1] is 0 in [0, 255]: BGR minus the ImageNet means.
+    prep = srgan_lib.VGGPreprocess()(grey).numpy()
+    np.testing.assert_allclose(prep[0, 0, 0], [-103.939, -116.779, -123.68], atol=1e-3)
+
+
 def test_pixel_loss_says_so():
     with pytest.warns(UserWarning, match="pixel MSE"):
         SRGAN(srgan_generator(1, blocks=1, filters=4), srgan_discriminator(HR, 2, 8), content_loss="pixel")
@@ -232,15 +243,20 @@ def test_evaluation_scores_model_and_bicubic():
     low = downsample(np.concatenate([b.numpy() for b in IMAGES.take(1)])[:4], 2)
     high = np.concatenate([b.numpy() for b in IMAGES.take(1)])[:4]
     ds = tf.data.Dataset.from_tensor_slices((low, high)).batch(2)
-    # A "generator" that is bicubic upscaling itself scores exactly as the baseline.
-    bicubic = keras.Sequential([keras.layers.Lambda(lambda x: bicubic_upscale(x, 2))])
+
+    # A "generator" that is bicubic upscaling itself (written out here) scores exactly as the baseline.
+    def by_hand(x):
+        return tf.clip_by_value(tf.image.resize(x, (16, 16), method="bicubic"), -1.0, 1.0)
+
+    bicubic = keras.Sequential([keras.layers.Lambda(by_hand)])
     result = evaluate_super_resolution(bicubic, ds)
     assert result["num_pairs"] == 4
     assert result["psnr"] == pytest.approx(result["bicubic_psnr"]) and result["ssim"] == pytest.approx(
         result["bicubic_ssim"]
     )
+    np.testing.assert_allclose(bicubic_upscale(low, 2), by_hand(low), atol=1e-6)
     # PSNR by hand: 10 log10(1 / MSE) on [0, 1].
-    up = (np.asarray(bicubic_upscale(low, 2)) + 1) / 2
+    up = (by_hand(low).numpy() + 1) / 2
     mse = np.mean(((high + 1) / 2 - up) ** 2, axis=(1, 2, 3))
     np.testing.assert_allclose(result["per_pair"]["bicubic_psnr"], 10 * np.log10(1 / mse), rtol=1e-4)
 
