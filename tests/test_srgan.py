@@ -12,7 +12,7 @@ from keras_gans import zoo
 from keras_gans.datasets.super_resolution import bicubic_upscale, downsample, load_super_resolution
 from keras_gans.metrics.super_resolution import evaluate_super_resolution
 from keras_gans.models import srgan as srgan_lib
-from keras_gans.models.srgan import SRGAN, build_srgan, pretrain_srresnet
+from keras_gans.models.srgan import SRGAN, pretrain_srresnet
 from keras_gans.networks.srgan import DepthToSpace, srgan_discriminator, srgan_generator
 from tests import harness
 
@@ -270,7 +270,15 @@ def test_zoo_entry():
         warnings.simplefilter("ignore", UserWarning)
         model = zoo.build("srgan", data.element_spec, dataset="mnist5k", seed=0)
     assert isinstance(model, SRGAN) and model.content_loss == "pixel" and model.scale == 4
-    assert build_srgan.__defaults__ is not None
+    # Sample grids: low-res inputs enlarged (nearest), their upscalings, the high-res targets.
+    data = zoo.load_data("srgan", None, split="test", batch_size=4)  # unshuffled: the sampler sees this batch
+    low, high = next(iter(data))
+    sample_fn, columns = zoo.grid_sampler("srgan", data)
+    grid = sample_fn(model, 8, 0)
+    assert columns == 8 and grid.shape == (12, 28, 28, 1)
+    np.testing.assert_allclose(grid[:4], np.repeat(np.repeat(low.numpy(), 4, axis=1), 4, axis=2))
+    np.testing.assert_allclose(grid[4:8], model.upscale(low.numpy()), atol=1e-5)
+    np.testing.assert_allclose(grid[8:], high.numpy())
 
 
 def test_cli_trains_samples_and_evaluates(tmp_path, capsys):
