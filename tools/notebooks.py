@@ -38,7 +38,7 @@ ORDER = (
     "semi_supervised_digits",
     "seqgan_oracle",
     "seqgan_text",
-    "srgan",
+    "srgan_mnist",
 )
 TIMEOUT = 900  # seconds per cell
 

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # SRGAN: x4 super-resolution
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/keras_gans/blob/main/notebooks/srgan.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/keras_gans/blob/main/notebooks/srgan_mnist.ipynb)
 #
 # `keras_gans.SRGAN` (Ledig et al. 2017): the SRResNet generator (residual
 # blocks, sub-pixel upsampling) turns a low-resolution image into one four
