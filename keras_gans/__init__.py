@@ -17,6 +17,7 @@ from keras_gans.models import (  # noqa: E402
     SemiSupervisedGAN,
     SeqGAN,
     StarGAN,
+    SRGAN,
 )
 from keras_gans.models import BigGAN  # noqa: E402
 from keras_gans.models import SAGAN, SNGAN  # noqa: E402

@@ -462,6 +462,36 @@ def _load_attributes(dataset, split, batch_size, image_size, seed):
     return load_attributes(dataset, split=split, batch_size=batch_size, image_size=image_size, seed=seed)
 
 
+def _srgan(spec, dataset=None, latent_dim=None, ema_decay=None, learning_rate=None, content_loss="pixel", **options):
+    """SRGAN for (low_res, high_res) pairs; small networks for images up to 64 px.
+
+    The content loss is the pixel MSE unless `content_loss="vgg"` (which
+    needs the VGG19 ImageNet weights, i.e. network access once).
+    """
+    from keras_gans.models.srgan import build_srgan
+
+    low, high = spec
+    small = high.shape[1] <= 64
+    return build_srgan(
+        channels=high.shape[-1],
+        scale=high.shape[1] // low.shape[1],
+        hr_shape=tuple(high.shape[1:]),
+        blocks=4 if small else 16,
+        filters=32 if small else 64,
+        discriminator_filters=16 if small else 64,
+        dense_units=128 if small else 1024,
+        content_loss=content_loss,
+        learning_rate=learning_rate or 1e-4,
+        **options,
+    )
+
+
+def _load_super_resolution(dataset, split, batch_size, image_size, seed):
+    from keras_gans.datasets.super_resolution import load_super_resolution
+
+    return load_super_resolution(dataset, split=split, batch_size=batch_size, scale=4, image_size=image_size, seed=seed)
+
+
 Entry = collections.namedtuple(
     "Entry",
     ["build", "load", "description", "default_dataset", "grid", "evaluation", "runner"],
@@ -476,14 +506,17 @@ Attributes:
     default_dataset: the data it trains on when none is named.
     grid: what its sample grids show: "samples" (draws from the prior),
         "classes" (one row per class, one column per latent) or
-        "translations" (sources, then their translations) or "domains"
+        "translations" (sources, then their translations), "domains"
         (sources, then one row of translations per target domain: the
-        model's `domain_grid`); a runner's model writes its own samples
-        ("text": decoded sequences).
+        model's `domain_grid`) or "super_resolution" (low-res inputs
+        enlarged, their upscalings, the high-res targets); a runner's model
+        writes its own samples ("text": decoded sequences).
     evaluation: how `keras-gans evaluate` scores it: "samples" (distances
         between generated and real samples), a kind of
         `keras_gans.metrics.EVALUATIONS`, e.g. "pairs" (L1/PSNR/SSIM of
-        translations against their held-out targets), or "none" (no measure
+        translations against their held-out targets; "super_resolution":
+        PSNR/SSIM of the upscalings and of bicubic upscaling against the
+        held-out high-res images), or "none" (no measure
         in the CLI yet; `keras-gans evaluate` says so); a runner's model
         evaluates itself ("text": NLL-oracle or BLEU).
     runner: None (the CLI trains, samples and evaluates it with `fit`), or a
@@ -585,6 +618,14 @@ MODELS = {
         grid="domains",
         evaluation="none",
     ),
+    "srgan": Entry(
+        _srgan,
+        _load_super_resolution,
+        "super-resolution x4, SRResNet generator, pixel or VGG19 content loss (Ledig et al. 2017)",
+        "mnist5k",
+        grid="super_resolution",
+        evaluation="super_resolution",
+    ),
 }
 
 
@@ -631,4 +672,16 @@ def grid_sampler(name, data):
     if kind == "domains":
         sources = next(iter(data))[0][:8].numpy()
         return (lambda model, n, seed: model.domain_grid(sources)), len(sources)
+    if kind == "super_resolution":
+        import numpy as np
+
+        low, high = (t[:8].numpy() for t in next(iter(data)))
+
+        def upscalings(model, n, seed):
+            outputs = model.sampling_generator(low, training=False).numpy()
+            factor = outputs.shape[1] // low.shape[1]
+            nearest = np.repeat(np.repeat(low, factor, axis=1), factor, axis=2)
+            return np.concatenate([nearest, outputs, high], axis=0)
+
+        return upscalings, 8
     return None, None

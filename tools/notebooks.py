@@ -41,6 +41,7 @@ ORDER = (
     "biggan_mnist",
     "sngan_mnist",
     "stargan_digits",
+    "srgan_mnist",
 )
 TIMEOUT = 900  # seconds per cell
 

@@ -8,3 +8,4 @@ from keras_gans.datasets.paired import digits_pairs, load_paired
 from keras_gans.datasets.semi_supervised import semi_supervised_dataset
 from keras_gans.datasets.text import Tokenizer, bleu, oracle, text_file
 from keras_gans.datasets.unpaired import load_unpaired, stroke_digits
+from keras_gans.datasets.super_resolution import bicubic_upscale, downsample, load_super_resolution

@@ -58,6 +58,16 @@ def batched_specs(specs, batch):
     return fixed
 
 
+# The size fed for a free dimension other than the batch (an image side of a
+# fully convolutional generator, e.g. SRGAN's low-resolution input) when timing.
+FREE_SIZE = 32
+
+
+def fed_shape(shape, batch):
+    """`shape` with the batch set to `batch` and other free dimensions (None or -1) to FREE_SIZE."""
+    return [batch] + [FREE_SIZE if s is None or int(s) < 0 else int(s) for s in list(shape)[1:]]
+
+
 def feeds(input_details, batch):
     """Zero inputs of a signature runner's inputs at `batch` (scalars: None, not benchmarkable)."""
     out = {}
@@ -65,8 +75,7 @@ def feeds(input_details, batch):
         shape = list(details.get("shape_signature", details["shape"]))
         if not shape:
             return None
-        shape[0] = batch
-        out[name] = np.zeros([abs(int(s)) for s in shape], dtype=details["dtype"])
+        out[name] = np.zeros(fed_shape(shape, batch), dtype=details["dtype"])
     return out
 
 
@@ -149,7 +158,7 @@ def benchmark_saved_model(path, batches, min_runs=3, max_seconds=0.5):
         for name, spec in specs.items():
             if spec.shape.rank == 0:
                 return {"skipped": "the signature's inputs have no batch dimension"}
-            inputs[name] = tf.zeros([batch] + spec.shape.as_list()[1:], spec.dtype)
+            inputs[name] = tf.zeros(fed_shape(spec.shape.as_list(), batch), spec.dtype)
         results.append(
             _record(_timed(lambda: {k: v.numpy() for k, v in function(**inputs).items()}, min_runs, max_seconds), batch)
         )

@@ -54,10 +54,11 @@ from keras_gans.metrics.scores import ScoreStatistics
 from keras_gans.metrics.scores import inception_score
 from keras_gans.metrics.scores import mode_score
 from keras_gans.metrics.text import bleu
+from keras_gans.metrics.super_resolution import evaluate_super_resolution, evaluate_super_resolution_split
 
 # `keras-gans evaluate` of a zoo entry whose `evaluation` is not "samples":
 # kind -> evaluate(model, dataset, split, image_size) -> the printed report.
-EVALUATIONS = {"pairs": evaluate_paired_split}
+EVALUATIONS = {"pairs": evaluate_paired_split, "super_resolution": evaluate_super_resolution_split}
 
 __all__ = [
     "EVALUATIONS",
@@ -75,6 +76,7 @@ __all__ = [
     "evaluate_generator",
     "evaluate_paired_split",
     "evaluate_pairs",
+    "evaluate_super_resolution",
     "fid_inception_extractor",
     "format_table",
     "frechet_distance",

@@ -15,3 +15,4 @@ from keras_gans.models.wgan import WGAN
 from keras_gans.models.wgan_gp import WGANGP
 from keras_gans.models.sagan import SAGAN
 from keras_gans.models.sngan import SNGAN
+from keras_gans.models.srgan import SRGAN, build_srgan, pretrain_srresnet

@@ -16,3 +16,4 @@ from keras_gans.networks.text import lstm_generator, text_cnn_discriminator
 from keras_gans.networks.unet import unet_generator
 from keras_gans.networks.biggan import biggan_discriminator, biggan_generator
 from keras_gans.networks.resnet_gan import resnet_gan_discriminator, resnet_gan_generator
+from keras_gans.networks.srgan import DepthToSpace, srgan_discriminator, srgan_generator
