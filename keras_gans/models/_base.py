@@ -589,6 +589,14 @@ _SHAPE_LAYERS = (
 )
 
 
+def shape_fits(shape, expected):
+    """Whether `shape` matches `expected` dimension by dimension (None matches anything)."""
+    shape, expected = tuple(shape), tuple(expected)
+    return len(shape) == len(expected) and all(
+        a is None or b is None or int(a) == int(b) for a, b in zip(shape, expected)
+    )
+
+
 def output_activation(network):
     """The name of the activation of `network`'s last layer ("tanh", "sigmoid", ...), or None."""
     layer = network

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from keras_gans import losses as losses_lib
 from keras_gans import schedules
+from keras_gans import labels as labels_lib
 from keras_gans.models import _base
 from keras_gans.models import _reference
 from keras_gans.layers.image_pool import ImagePool
@@ -233,7 +234,7 @@ class CycleGAN(_base.AdversarialModel):
         generator = self.generator_ab if direction == "a_to_b" else self.generator_ba
         expected = self.image_shape_a if direction == "a_to_b" else self.image_shape_b
         images = np.asarray(images, dtype="float32")
-        if images.ndim != 4 or not _fits(images.shape[1:], expected):
+        if images.ndim != 4 or not _base.shape_fits(images.shape[1:], expected):
             raise ValueError(
                 f"translate({direction!r}) takes images of shape {tuple(expected)}, got images of shape "
                 f"{images.shape[1:]} (array {images.shape})."
@@ -271,7 +272,7 @@ class CycleGAN(_base.AdversarialModel):
             return data[0], data[1]
         raise ValueError(
             "CycleGAN trains on batches of (image_a, image_b) drawn independently from the two "
-            f"domains (see keras_gans.datasets.load_unpaired); got {_describe(data)}."
+            f"domains (see keras_gans.datasets.load_unpaired); got {labels_lib.describe_batch(data)}."
         )
 
     def range_checks(self, batch):
@@ -287,7 +288,7 @@ class CycleGAN(_base.AdversarialModel):
             ("B", spec_b, self.image_shape_b, "generator_ba (F)"),
         ):
             shape = tuple(spec.shape)[1:]
-            if len(shape) != 3 or not _fits(shape, expected):
+            if len(shape) != 3 or not _base.shape_fits(shape, expected):
                 raise ValueError(
                     f"Domain {domain} images have shape {shape}, but {generator} takes images of shape "
                     f"{tuple(expected)}. Load both domains at the generators' size and channels "
@@ -304,7 +305,7 @@ class CycleGAN(_base.AdversarialModel):
             ("discriminator_a (D_X) input", self.discriminator_a.input_shape[1:], "A", shape_a),
             ("discriminator_b (D_Y) input", self.discriminator_b.input_shape[1:], "B", shape_b),
         ):
-            if not _fits(tuple(actual), expected):
+            if not _base.shape_fits(tuple(actual), expected):
                 raise ValueError(
                     f"The {what} has shape {tuple(actual)}, but domain {domain} images have shape "
                     f"{expected} (generator_ab (G) maps {shape_a} -> {shape_b})."
@@ -432,17 +433,3 @@ def build_cycle_gan(
 
 def _l1(a, b):
     return tf.reduce_mean(tf.abs(tf.cast(a, tf.float32) - tf.cast(b, tf.float32)))
-
-
-def _fits(shape, expected):
-    shape, expected = tuple(shape), tuple(expected)
-    return len(shape) == len(expected) and all(d is None or e is None or d == e for d, e in zip(shape, expected))
-
-
-def _describe(data):
-    if isinstance(data, (tuple, list)):
-        return f"a {type(data).__name__} of {len(data)} elements"
-    if isinstance(data, dict):
-        return f"a dict with keys {sorted(data)}"
-    shape = getattr(data, "shape", None)
-    return f"a single tensor of shape {tuple(shape)}" if shape is not None else type(data).__name__

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from keras_gans import losses as losses_lib
 from keras_gans.metrics.pairs import evaluate_pairs, pair_scores  # noqa: F401 -- moved to metrics; old path kept
+from keras_gans import labels as labels_lib
 from keras_gans.models import _base
 from keras_gans.models import _reference
 
@@ -195,7 +196,7 @@ class Pix2Pix(_base.AdversarialModel):
         """
         images = np.asarray(images, dtype="float32")
         expected = tuple(self.generator.input_shape[1:])
-        if images.ndim != 4 or not _fits(images.shape[1:], expected):
+        if images.ndim != 4 or not _base.shape_fits(images.shape[1:], expected):
             raise ValueError(f"Expected input images of shape (n,) + {expected}, got {images.shape}.")
         mode = check_test_mode(test_mode or self.test_mode)
         if mode == "inference":
@@ -233,7 +234,7 @@ class Pix2Pix(_base.AdversarialModel):
             return data[0], data[1]
         raise ValueError(
             "Pix2Pix trains on (input_image, target_image) pairs (e.g. datasets.load_paired(...)); "
-            f"got a batch of {_describe(data)}."
+            f"got a batch of {labels_lib.describe_batch(data)}."
         )
 
     def range_checks(self, batch):
@@ -250,7 +251,7 @@ class Pix2Pix(_base.AdversarialModel):
                 f"Expected pairs of images (height, width, channels); got input images of shape "
                 f"{source_shape} and target images of shape {target_shape}."
             )
-        if not _fits(source_shape[:2], target_shape[:2]):
+        if not _base.shape_fits(source_shape[:2], target_shape[:2]):
             raise ValueError(
                 f"The two images of a pair must have the same size: input images have shape "
                 f"{source_shape}, target images {target_shape}."
@@ -259,7 +260,7 @@ class Pix2Pix(_base.AdversarialModel):
             ("input images", source_shape, tuple(self.generator.input_shape[1:])),
             ("target images", target_shape, tuple(self.generator.output_shape[1:])),
         ):
-            if not _fits(shape, expected):
+            if not _base.shape_fits(shape, expected):
                 side = "takes" if what == "input images" else "outputs"
                 raise ValueError(
                     f"The dataset's {what} have shape {shape}, but the generator {side} {expected}. "
@@ -435,21 +436,6 @@ def _seed_states(model):
     return states
 
 
-def _fits(shape, expected):
-    shape, expected = tuple(shape), tuple(expected)
-    return len(shape) == len(expected) and all(
-        a is None or b is None or int(a) == int(b) for a, b in zip(shape, expected)
-    )
-
-
-def _describe(data):
-    if isinstance(data, dict):
-        return f"a dict with keys {list(data)}"
-    if isinstance(data, (tuple, list)):
-        return f"{len(data)} elements"
-    return f"one tensor of shape {tuple(getattr(data, 'shape', ()))}"
-
-
 def _check_players(generator, discriminator):
     """D must take [x, y] with y the generator's output shape."""
     inputs = getattr(discriminator, "inputs", None)
@@ -463,11 +449,11 @@ def _check_players(generator, discriminator):
     condition, image = (tuple(t.shape[1:]) for t in inputs)
     g_in = tuple(getattr(generator, "input_shape", (None,) * 4)[1:])
     g_out = tuple(getattr(generator, "output_shape", (None,) * 4)[1:])
-    if not _fits(g_out, image):
+    if not _base.shape_fits(g_out, image):
         raise ValueError(
             f"The generator outputs images of shape {g_out}, but the discriminator judges images of shape {image}."
         )
-    if not _fits(g_in, condition):
+    if not _base.shape_fits(g_in, condition):
         raise ValueError(
             f"The generator takes input images of shape {g_in}, but the discriminator's condition "
             f"input has shape {condition}."

@@ -8,6 +8,7 @@ import keras
 import tensorflow as tf
 
 from keras_gans import losses as losses_lib
+from keras_gans import labels as labels_lib
 from keras_gans.models import _base
 
 CONTENT_LOSSES = ("vgg", "pixel")
@@ -222,7 +223,7 @@ class SRGAN(_base.AdversarialModel):
             return data[0], data[1]
         raise ValueError(
             "SRGAN trains on (low_res, high_res) image pairs (e.g. datasets.load_super_resolution(...)); "
-            f"got a batch of {_describe(data)}."
+            f"got a batch of {labels_lib.describe_batch(data)}."
         )
 
     def range_checks(self, batch):
@@ -274,14 +275,6 @@ class SRGAN(_base.AdversarialModel):
         if config.get("feature_extractor") is not None:
             config["feature_extractor"] = keras.saving.deserialize_keras_object(config["feature_extractor"])
         return super().from_config(config)
-
-
-def _describe(data):
-    if isinstance(data, dict):
-        return f"a dict with keys {list(data)}"
-    if isinstance(data, (tuple, list)):
-        return f"{len(data)} elements"
-    return f"one tensor of shape {tuple(getattr(data, 'shape', ()))}"
 
 
 def mse(target, output):

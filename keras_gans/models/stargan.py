@@ -7,6 +7,7 @@ import keras
 import tensorflow as tf
 
 from keras_gans import losses as losses_lib
+from keras_gans import labels as labels_lib
 from keras_gans.models import _base
 
 
@@ -240,7 +241,7 @@ class StarGAN(_base.AdversarialModel):
             batch_size: images per forward pass.
         """
         images = np.asarray(images, dtype="float32")
-        if images.ndim != 4 or not _fits(images.shape[1:], self.image_shape):
+        if images.ndim != 4 or not _base.shape_fits(images.shape[1:], self.image_shape):
             raise ValueError(
                 f"translate() takes images of shape (n,) + {tuple(self.image_shape)}, got an array {images.shape}."
             )
@@ -306,7 +307,7 @@ class StarGAN(_base.AdversarialModel):
         if not (isinstance(data, (tuple, list)) and len(data) == 2):
             raise ValueError(
                 "StarGAN trains on batches of (images, domain vectors) (e.g. datasets.load_attributes(...)); "
-                f"got {_describe(data)}."
+                f"got {labels_lib.describe_batch(data)}."
             )
         return data[0], tf.cast(data[1], tf.float32)
 
@@ -354,7 +355,7 @@ class StarGAN(_base.AdversarialModel):
                 "StarGAN's discriminator has two heads [D_src map, D_cls logits], got "
                 f"{len(outputs)} output(s) (networks.stargan_discriminator builds it)."
             )
-        if not _fits(self.discriminator.input_shape[1:], image_shape):
+        if not _base.shape_fits(self.discriminator.input_shape[1:], image_shape):
             raise ValueError(
                 f"The discriminator takes images of shape {self.discriminator.input_shape[1:]}, the generator "
                 f"{image_shape}."
@@ -427,17 +428,3 @@ def build_stargan(
         **compile_kwargs,
     )
     return model
-
-
-def _fits(shape, expected):
-    shape, expected = tuple(shape), tuple(expected)
-    return len(shape) == len(expected) and all(d is None or e is None or d == e for d, e in zip(shape, expected))
-
-
-def _describe(data):
-    if isinstance(data, (tuple, list)):
-        return f"a {type(data).__name__} of {len(data)} elements"
-    if isinstance(data, dict):
-        return f"a dict with keys {sorted(data)}"
-    shape = getattr(data, "shape", None)
-    return f"a single tensor of shape {tuple(shape)}" if shape is not None else type(data).__name__
