@@ -20,7 +20,7 @@ discriminator has two down blocks (28 -> 14 -> 7) and one at 7x7, as its
 import keras
 from keras import layers
 
-from keras_gans.layers import maybe_spectral_norm
+from keras_gans.layers import NearestUpSampling2D, maybe_spectral_norm
 from keras_gans.layers.conditional_batch_norm import ConditionalBatchNormalization
 from keras_gans.networks.conditional import _check_classes, _label_input, projection_logits
 
@@ -58,25 +58,6 @@ class LatentChunks(layers.Layer):
         return {**super().get_config(), "chunks": self.chunks}
 
 
-@keras.saving.register_keras_serializable(package="keras_gans")
-class Upsample2x(layers.Layer):
-    """Nearest-neighbour 2x upsampling (BigGAN's F.interpolate(scale_factor=2)) with static shapes.
-
-    Keras' UpSampling2D repeats with a dynamic shape, which leaves the height
-    unknown and the next convolution a Select TF op in TFLite; this stacks
-    and reshapes (TFLite builtins PACK and RESHAPE).
-    """
-
-    def call(self, x):
-        _, h, w, c = x.shape
-        x = keras.ops.reshape(keras.ops.stack([x, x], axis=3), (-1, h, 2 * w, c))
-        return keras.ops.reshape(keras.ops.stack([x, x], axis=2), (-1, 2 * h, 2 * w, c))
-
-    def compute_output_shape(self, input_shape):
-        b, h, w, c = input_shape
-        return (b, 2 * h, 2 * w, c)
-
-
 def _check_shape(image_shape):
     image_shape = tuple(image_shape)
     if len(image_shape) != 3 or image_shape[0] != image_shape[1] or image_shape[0] not in G_ARCH:
@@ -106,11 +87,11 @@ def _up_block(x, c, filters, spectral_norm, synchronized, name):
         )([h, c])
 
     h = layers.ReLU()(cbn(x, 1))
-    h = Upsample2x(name=f"{name}_up")(h)
+    h = NearestUpSampling2D(name=f"{name}_up")(h)
     h = _conv(filters, 3, spectral_norm, f"{name}_conv1")(h)
     h = layers.ReLU()(cbn(h, 2))
     h = _conv(filters, 3, spectral_norm, f"{name}_conv2")(h)
-    shortcut = Upsample2x(name=f"{name}_shortcut_up")(x)
+    shortcut = NearestUpSampling2D(name=f"{name}_shortcut_up")(x)
     shortcut = _conv(filters, 1, spectral_norm, f"{name}_shortcut")(shortcut)
     return layers.Add(name=f"{name}_out")([h, shortcut])
 

@@ -21,7 +21,7 @@ Labels are integer class ids of shape (batch,), in an input named "labels"
 import keras
 from keras import layers
 
-from keras_gans.layers import maybe_spectral_norm
+from keras_gans.layers import GlobalSumPooling2D, maybe_spectral_norm
 
 from keras_gans.networks.dcgan import _SUFFIX, _check_image_shape, _num_upsamplings, _start_size, dcgan_decoder
 from keras_gans.networks.normalization import check_kind, normalization as make_normalization
@@ -106,23 +106,6 @@ def _features(x, n, base_filters, normalization, spectral_norm, synchronized_bat
 def _dense(units, spectral_norm, name):
     dense = layers.Dense(units, name=name)
     return maybe_spectral_norm(dense, spectral_norm)
-
-
-@keras.saving.register_keras_serializable(package="keras_gans")
-class GlobalSumPooling2D(layers.Layer):
-    """(batch, h, w, c) -> (batch, c): the sum over the spatial positions.
-
-    The projection discriminator's pooling in the authors' code
-    (sngan_projection: `h = F.sum(h, axis=(2, 3))`; BigGAN-PyTorch:
-    `torch.sum(h, [2, 3])`), where Keras' GlobalAveragePooling2D would
-    divide by h * w.
-    """
-
-    def call(self, x):
-        return keras.ops.sum(x, axis=(1, 2))
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[-1])
 
 
 def projection_logits(
