@@ -8,6 +8,7 @@ import tensorflow as tf
 from keras_gans import schedules
 from keras_gans.models.cycle_gan import CycleGAN, build_cycle_gan
 from keras_gans.layers.image_pool import ImagePool
+from keras_gans import networks
 from keras_gans.networks.patchgan import patchgan_discriminator, receptive_field
 from keras_gans.networks.resnet import resnet_generator
 from tests import harness
@@ -250,10 +251,10 @@ def test_resnet_generator_is_the_papers():
     assert convs[:3] == [("c7s1", 64, 7, 1), ("d0", 128, 3, 2), ("d1", 256, 3, 2)]
     assert sum(name.startswith("r") for name, *_ in convs) == 18 and all(c[1] == 256 for c in convs[3:21])
     assert convs[21:] == [("u0", 128, 3, 2), ("u1", 64, 3, 2), ("to_image", 3, 7, 1)]
-    norms = [l for l in g.layers if isinstance(l, keras.layers.GroupNormalization)]
+    norms = [l for l in g.layers if isinstance(l, networks.InstanceNormalization)]
     assert len(norms) == 1 + 2 + 9 * 2 + 2
-    # Instance norm: one group per channel (groups=-1 becomes the channel count), no affine.
-    assert all(n.groups == n.input.shape[-1] and not n.scale and not n.center for n in norms)
+    # Instance norm as InstanceNorm2d(affine=False): no learned scale or offset, epsilon 1e-5.
+    assert all(not n.scale and not n.center and n.epsilon == 1e-5 and not n.weights for n in norms)
     assert g.output_shape == (None, 256, 256, 3)
     assert len([l for l in resnet_generator((128, 128, 3), 6).layers if isinstance(l, keras.layers.Add)]) == 6
 

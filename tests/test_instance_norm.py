@@ -48,3 +48,47 @@ def test_config_round_trip_in_a_model_and_bad_rank(tmp_path):
         "(2, 3)",
         error=ValueError,
     )
+
+
+def _exact_instance_norm(x, epsilon):
+    """Instance norm on moments without tf.nn.moments' stop_gradient, which keeps the first
+    derivative exact but drops a term of the second (GroupNormalization goes through it)."""
+    mean = tf.reduce_mean(x, axis=[1, 2], keepdims=True)
+    variance = tf.reduce_mean(tf.square(x - mean), axis=[1, 2], keepdims=True)
+    return (x - mean) * tf.math.rsqrt(variance + epsilon)
+
+
+def _penalty_gradients(normalize, x, kernel):
+    """R1/WGAN-GP's shape of computation: d/dkernel of ||d D(x) / dx||^2, D = normalize(conv(x))."""
+    with tf.GradientTape() as outer:
+        outer.watch(kernel)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            d = tf.reduce_sum(tf.tanh(normalize(tf.nn.conv2d(x, kernel, 1, "SAME"))) * tf.cos(x))
+        penalty = tf.reduce_sum(tf.square(inner.gradient(d, x)))
+    return penalty, outer.gradient(penalty, kernel)
+
+
+def test_second_order_gradients_are_exact():
+    """A gradient penalty (R1, WGAN-GP, DRAGAN) differentiates D's input gradient again: the fused
+    kernel's gradient must have the second derivative of instance norm. Checked against autodiff
+    of the exact formula, which float64 finite differences confirm (docs/benchmarks.md)."""
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.normal(size=(2, 5, 5, 3)).astype("float32"))
+    kernel = tf.constant(rng.normal(0.0, 0.3, (3, 3, 3, 3)).astype("float32"))
+    layer = InstanceNormalization(epsilon=1e-5, center=False, scale=False)
+    want_penalty, want = _penalty_gradients(lambda h: _exact_instance_norm(h, 1e-5), x, kernel)
+    got_penalty, got = _penalty_gradients(layer, x, kernel)
+    np.testing.assert_allclose(got_penalty, want_penalty, rtol=1e-5)
+    np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)
+
+
+def test_the_networks_use_the_fused_layer():
+    from keras_gans.networks import patchgan, resnet, unet
+
+    g = resnet.resnet_generator((32, 32, 3), num_residual_blocks=1, base_filters=4)
+    d = patchgan.patchgan_discriminator((32, 32, 3), base_filters=4, normalization="instance", conditional=False)
+    u = unet.unet_generator((32, 32, 3), base_filters=4, normalization="instance")
+    for model in (g, d, u):
+        kinds = {type(layer).__name__ for layer in model.layers}
+        assert "InstanceNormalization" in kinds and "GroupNormalization" not in kinds, (model.name, kinds)

@@ -45,9 +45,13 @@ def test_discriminator_options():
     assert any(isinstance(l, keras_gans.layers.SpectralNormalization) for l in sn.layers)
     assert not any(isinstance(l, keras.layers.BatchNormalization) for l in sn.layers)
     inst = networks.dcgan_discriminator((16, 16, 3), base_filters=4, normalization="instance")
-    groups = [l for l in inst.layers if isinstance(l, keras.layers.GroupNormalization)]
-    # Instance norm: one group per channel (groups=-1 becomes the channel count), not layer norm.
-    assert groups and all(l.groups == l.input.shape[-1] > 1 for l in groups)
+    norms = [l for l in inst.layers if isinstance(l, networks.InstanceNormalization)]
+    # Instance norm (per image and channel), not layer norm: each channel of each image has mean 0.
+    assert norms
+    x = np.random.default_rng(0).normal(3.0, 2.0, (2, 6, 6, norms[0].input.shape[-1])).astype("float32")
+    y = keras.ops.convert_to_numpy(norms[0](x))  # gamma 1, beta 0 at initialisation
+    np.testing.assert_allclose(y.mean(axis=(1, 2)), 0.0, atol=1e-4)
+    np.testing.assert_allclose(y.std(axis=(1, 2)), 1.0, atol=1e-2)
     sync = networks.dcgan_generator(4, (16, 16, 1), base_filters=4, synchronized_batch_norm=True)
     assert all(l.synchronized for l in sync.layers if isinstance(l, keras.layers.BatchNormalization))
 

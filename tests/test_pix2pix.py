@@ -8,6 +8,7 @@ import tensorflow as tf
 from keras_gans.datasets.paired import digits_pairs
 from keras_gans.metrics.pairs import evaluate_pairs
 from keras_gans.models.pix2pix import Pix2Pix, _seed_states, build_pix2pix
+from keras_gans import networks
 from keras_gans.networks.patchgan import patchgan_discriminator, receptive_field
 from keras_gans.networks.unet import unet_generator
 from tests import harness
@@ -71,8 +72,8 @@ def test_patchgan_variants(n_layers, field, out):
     assert d.output_shape == (None, out, out, 1)
     whole = patchgan_discriminator(SHAPE, n_layers="image", base_filters=4, input_channels=3)
     assert whole.output_shape == (None, 1, 1, 1) and walk_receptive_field(whole) >= 32
-    norms = [l for l in d.layers if isinstance(l, keras.layers.GroupNormalization)]
-    assert norms and all(l.groups in (-1, l.input.shape[-1]) for l in norms)  # one group per channel
+    norms = [l for l in d.layers if isinstance(l, networks.InstanceNormalization)]
+    assert norms and all(not l.weights for l in norms)  # the reference's InstanceNorm2d(affine=False)
 
 
 def test_patchgan_too_deep_for_the_image_is_named():

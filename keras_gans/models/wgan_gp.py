@@ -40,7 +40,7 @@ class WGANGP(GAN):
             raise ValueError(
                 "WGAN-GP penalises each example's gradient, which batch normalization makes depend "
                 f"on the whole batch; the critic has BatchNormalization layers {batch_norms}. "
-                "Use layer or instance normalization (GroupNormalization) or none, e.g. "
+                "Use layer or instance normalization or none, e.g. "
                 "networks.dcgan_discriminator(..., normalization=None)."
             )
         super().__init__(generator, discriminator, latent_dim, discriminator_steps=discriminator_steps, **kwargs)

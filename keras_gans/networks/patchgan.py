@@ -17,6 +17,8 @@ import math
 import keras
 from keras import layers
 
+from keras_gans.networks import normalization as norms
+
 NORMALIZATIONS = ("batch", "instance", None)
 
 
@@ -24,21 +26,17 @@ def normalization_layer(normalization, synchronized=False, name=None):
     """The reference's norm layers: BatchNorm2d, or InstanceNorm2d(affine=False).
 
     Args:
-        normalization: "batch", "instance" (GroupNormalization(groups=-1),
-            without a learned scale and offset, as the reference's
-            InstanceNorm2d) or None.
+        normalization: "batch", "instance" (instance norm without a learned
+            scale and offset, epsilon 1e-5, as the reference's InstanceNorm2d)
+            or None.
         synchronized: cross-replica batch statistics under tf.distribute.
         name: layer name.
 
     Returns:
         A Keras layer, or None for normalization=None.
     """
-    if normalization == "batch":
-        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=synchronized, name=name)
-    if normalization == "instance":
-        return layers.GroupNormalization(groups=-1, epsilon=1e-5, center=False, scale=False, name=name)
-    if normalization is None:
-        return None
+    if normalization in NORMALIZATIONS:
+        return norms.normalization(normalization, name, synchronized, affine=False, epsilon=1e-5)
     raise ValueError(f"normalization must be 'batch', 'instance' or None, got {normalization!r}.")
 
 

@@ -5,8 +5,7 @@ https://arxiv.org/abs/1703.10593 (appendix 7.2)
 Layer for layer the authors' `ResnetGenerator` (pytorch-CycleGAN-and-pix2pix,
 models/networks.py) with their CycleGAN defaults: reflection padding, true
 instance normalization (InstanceNorm2d(affine=False): here
-GroupNormalization(groups=-1) without a learned scale and offset, epsilon
-1e-5), convolution biases, no dropout, weights drawn from N(0, 0.02).
+`InstanceNormalization` without a learned scale and offset, epsilon 1e-5), convolution biases, no dropout, weights drawn from N(0, 0.02).
 
 In the paper's notation, with k = base_filters = 64:
 
@@ -22,6 +21,8 @@ last c7s1-3 has no norm and a tanh. 9 blocks for 256x256 images, 6 for 128x128.
 
 import keras
 from keras import layers
+
+from keras_gans.networks import normalization as norms
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -54,7 +55,7 @@ class ReflectionPadding2D(layers.Layer):
 
 def instance_norm(name=None):
     """Instance normalization as in the reference: per image and channel, no affine."""
-    return layers.GroupNormalization(groups=-1, epsilon=1e-5, center=False, scale=False, name=name)
+    return norms.normalization("instance", name, affine=False, epsilon=1e-5)
 
 
 def _init():

@@ -19,8 +19,8 @@ tiny ones run in tests:
 
 One difference: PyTorch's InstanceNorm2d(track_running_stats=True), used by
 the reference, normalizes with running averages in eval mode; here instance
-norm (`networks.normalization`, GroupNormalization with one group per
-channel) uses each image's statistics in training and inference alike.
+norm (`networks.normalization`, `InstanceNormalization`, one mean and
+variance per image and channel) uses each image's statistics in training and inference alike.
 """
 
 import keras

@@ -100,8 +100,8 @@ def unet_generator(
             5 at 32x32).
         base_filters: filters of the first encoder block (ngf), doubled per
             block up to 8x.
-        normalization: "batch" (pix2pix), "instance" (GroupNormalization
-            (groups=-1)) or None.
+        normalization: "batch" (pix2pix), "instance" (`InstanceNormalization`)
+            or None.
         dropout_rate: rate of the dropout in the first decoder blocks.
         dropout_blocks: how many decoder blocks, from the bottleneck, have
             dropout (3 in the paper; 0 for none).
