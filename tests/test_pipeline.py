@@ -26,3 +26,23 @@ def test_loaders_turn_autotuning_off():
     again.autotune.enabled = True
     assert made["load digits"].with_options(again).options().autotune.enabled is True
     assert pipeline.options().autotune.enabled is False
+
+
+def test_fit_turns_autotuning_off_unless_the_dataset_sets_it(monkeypatch):
+    """fit() iterates a user's pipeline with autotuning off when its options leave it unset: deleting
+    an autotuned iterator (every epoch end) waited up to 10 s for the autotuning thread."""
+    import keras
+
+    import keras_gans
+    from keras_gans import networks
+
+    seen = []
+    monkeypatch.setattr(keras.Model, "fit", lambda self, x=None, *args, **kwargs: seen.append(x))
+    model = keras_gans.GAN(networks.mlp_generator(2, 2, hidden_units=(4,)), networks.mlp_discriminator(2, (4,)), 2)
+    model.compile()
+    points = tf.data.Dataset.from_tensor_slices(np.zeros((8, 2), "float32")).batch(4)
+    keep = tf.data.Options()
+    keep.autotune.enabled = True
+    model.fit(points)
+    model.fit(points.with_options(keep))
+    assert [x.options().autotune.enabled for x in seen] == [False, True]

@@ -336,12 +336,19 @@ class AdversarialModel(keras.Model):
         of the broken weights is written. An in-graph check of a later batch
         (labels out of range, token ids) is raised as a ValueError whose first
         line is the check's message.
+
+        A tf.data pipeline whose options leave autotuning unset gets it turned
+        off (`without_autotune_stall`): with it on, every deleted iterator
+        (each epoch end, the first-batch check) waited for TensorFlow's
+        autotuning thread, up to 10 s on our CPU (docs/tfdata_stall.md). Set
+        `options.autotune.enabled = True` on the dataset to keep it.
         """
         if self.d_optimizer is None:
             raise RuntimeError(f"{type(self).__name__} must be compiled with d_optimizer and g_optimizer before fit().")
         spec = _element_spec(x if y is None else (x, y))
         if hasattr(x, "element_spec"):
             kwargs.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
+        x = without_autotune_stall(x)
         if spec is not None:
             self.check_data(spec)
         first, where = first_batch(x, y)
@@ -540,6 +547,21 @@ def _element_spec(x):
         )
     except (TypeError, ValueError):
         return None
+
+
+def without_autotune_stall(x):
+    """`x` with tf.data autotuning off, unless its options set autotuning either way.
+
+    Deleting an iterator of a pipeline with autotuning on waits for the
+    autotuning thread's next wake-up (docs/tfdata_stall.md): `fit` deletes one
+    at every epoch end, so short epochs lost seconds each. Maps with
+    `num_parallel_calls=AUTOTUNE` still run in parallel with it off.
+    """
+    if isinstance(x, tf.data.Dataset) and x.options().autotune.enabled is None:
+        from keras_gans.datasets import pipeline
+
+        return x.with_options(pipeline.options())
+    return x
 
 
 def first_batch(x, y=None):
