@@ -107,9 +107,6 @@ classifier = keras_gans.metrics.train_domain_classifier(
     labelled, num_classes=10, epochs=1 if SMOKE else 3, cache_dir=f"{OUT}/classifier", name=f"{DATASET}{IMAGE_SIZE}"
 )
 test = keras_gans.datasets.load(
-    DATASET, split="test", batch_size=50 if SMOKE else 100, image_size=IMAGE_SIZE, channels=1, shuffle=False
-)
-test_labelled = keras_gans.datasets.load(
     DATASET,
     split="test",
     batch_size=50 if SMOKE else 100,
@@ -118,7 +115,7 @@ test_labelled = keras_gans.datasets.load(
     with_labels=True,
     shuffle=False,
 )
-print(f"domain classifier accuracy on the real test split: {classifier.accuracy(test_labelled):.3f}")
+print(f"domain classifier accuracy on the real test split: {classifier.accuracy(test):.3f}")
 NUM = 200 if SMOKE else 5000
 scores = keras_gans.metrics.evaluate_generator(
     lambda n: gan.generate(n),
