@@ -128,12 +128,13 @@ def table(rows, protocol):
     return protocol + "\n\n" + "\n".join(lines) + "\n"
 
 
-def arguments(description, configs):
-    """The command line of the table scripts: --epochs, --seeds, --configs, --out, --table."""
+def arguments(description, configs=None):
+    """The command line of the mnist5k table scripts: --epochs, --seeds, --out, --table (and --configs)."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--configs", nargs="+", default=list(configs), choices=list(configs))
+    if configs:
+        parser.add_argument("--configs", nargs="+", default=list(configs), choices=list(configs))
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--table", action="store_true", help="only rebuild the table from the JSONL")
     return parser
