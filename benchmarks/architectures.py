@@ -26,15 +26,16 @@ Configurations (CONFIGS; each entry: a builder(seed) and a description):
     python benchmarks/architectures.py --table --out benchmarks/results   # the table from the JSONL
 """
 
-import argparse
-import json
+import functools
 import os
-import time
+import sys
 
 import numpy as np
-import keras
 
-from keras_gans import datasets, metrics, zoo
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dcgan_quality  # noqa: E402  (the protocol: fit, scores, the JSONL and the table)
+
+from keras_gans import metrics, zoo  # noqa: E402
 
 SHAPE, LATENT, CHANNELS = (28, 28, 1), 32, 16
 
@@ -68,30 +69,16 @@ CONFIGS = {
 
 
 def run(config, seed, epochs, classifier):
-    keras.utils.set_random_seed(seed)
-    data = datasets.load("mnist5k", split="train", batch_size=64, seed=seed)
-    model = CONFIGS[config][0](seed)
-    start = time.time()
-    model.fit(data, epochs=epochs, verbose=0)
-    seconds = time.time() - start
-    samples = model.generate(1000, seed=seed)
-    predicted = np.argmax(classifier.probabilities(samples), axis=-1)
-    share = np.bincount(predicted, minlength=10) / len(predicted)
-    return {
-        "config": config,
-        "seed": seed,
-        "epochs": epochs,
-        "generator_steps": int(model.g_optimizer.iterations.numpy()),
-        "discriminator_steps": int(model.d_optimizer.iterations.numpy()),
-        "parameters": {
-            "generator": model.generator.count_params(),
-            "discriminator": model.discriminator.count_params(),
-        },
-        "seconds": round(seconds, 1),
-        "mnist_fd": metrics.mnist_frechet_distance(samples, classifier=classifier),
-        "mnist_score": metrics.mnist_score(samples, classifier=classifier),
-        "class_coverage": float(np.mean(share >= 0.02)),
-    }
+    model, seconds = dcgan_quality.fit(lambda: CONFIGS[config][0](seed), seed, epochs)
+    row = {"config": config, "seed": seed, "epochs": epochs}
+    row.update(
+        generator_steps=int(model.g_optimizer.iterations.numpy()),
+        discriminator_steps=int(model.d_optimizer.iterations.numpy()),
+        parameters={"generator": model.generator.count_params(), "discriminator": model.discriminator.count_params()},
+        seconds=seconds,
+    )
+    row.update(dcgan_quality.scores(model.generate(1000, seed=seed), classifier))
+    return row
 
 
 def table(rows, protocol):
@@ -106,11 +93,7 @@ def table(rows, protocol):
         arm = sorted((r for r in rows if r["config"] == config), key=lambda r: r["seed"])
         if not arm:
             continue
-
-        def stat(key, fmt, arm=arm):
-            values = np.array([r[key] for r in arm])
-            return f"{values.mean():{fmt}} +- {values.std():{fmt}}"
-
+        stat = functools.partial(dcgan_quality.stat, arm)
         params = arm[0]["parameters"]
         lines.append(
             f"| {config}: {description} | {stat('mnist_fd', '.1f')} | {stat('mnist_score', '.2f')} | "
@@ -122,13 +105,7 @@ def table(rows, protocol):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
-    parser.add_argument("--out", default="benchmarks/results")
-    parser.add_argument("--table", action="store_true", help="only rebuild the table from the JSONL")
-    args = parser.parse_args()
+    args = dcgan_quality.arguments(__doc__, CONFIGS).parse_args()
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "architectures.jsonl")
     classifier = metrics.mnist_classifier()
@@ -141,15 +118,8 @@ def main():
     if not args.table:
         for seed in args.seeds:
             for config in args.configs:
-                row = run(config, seed, args.epochs, classifier)
-                print(json.dumps(row), flush=True)
-                with open(path, "a") as f:
-                    f.write(json.dumps(row) + "\n")
-    rows = [json.loads(line) for line in open(path)] if os.path.exists(path) else []
-    text = table(rows, protocol)
-    with open(os.path.join(args.out, "architectures.md"), "w") as f:
-        f.write(text)
-    print(text)
+                dcgan_quality.append_row(path, run(config, seed, args.epochs, classifier))
+    dcgan_quality.write_table(path, os.path.join(args.out, "architectures.md"), lambda rows: table(rows, protocol))
 
 
 if __name__ == "__main__":

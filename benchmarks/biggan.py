@@ -22,15 +22,18 @@ keras_gans' MNIST classifier (the protocol of benchmarks/dcgan_quality.py):
     python benchmarks/biggan.py --table --out benchmarks/results   # tables and plot from the JSONL
 """
 
-import argparse
 import json
 import os
+import sys
 import time
 
 import numpy as np
 import keras
 
-from keras_gans import datasets, metrics, zoo
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dcgan_quality  # noqa: E402  (the mnist5k protocol's command line and JSONL rows)
+
+from keras_gans import datasets, metrics, zoo  # noqa: E402
 
 PSI = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 
@@ -168,15 +171,11 @@ def plot(rows, path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=10)
+    parser = dcgan_quality.arguments(__doc__)  # --epochs, --seeds, --out, --table (it rebuilds the plot too)
     parser.add_argument("--channels", type=int, default=8)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--psi", type=float, nargs="+", default=list(PSI))
-    parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--models", default=None, help="directory to save the trained models in")
     parser.add_argument("--plot", default="docs/images/truncation.png")
-    parser.add_argument("--table", action="store_true", help="only rebuild the tables and the plot from the JSONL")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "biggan.jsonl")
@@ -186,10 +185,9 @@ def main():
         if args.models:
             os.makedirs(args.models, exist_ok=True)
         for seed in args.seeds:
-            row = run(seed, args.epochs, args.channels, classifier, args.psi, real_features, args.models)
-            print(json.dumps(row), flush=True)
-            with open(path, "a") as f:
-                f.write(json.dumps(row) + "\n")
+            dcgan_quality.append_row(
+                path, run(seed, args.epochs, args.channels, classifier, args.psi, real_features, args.models)
+            )
     rows = [json.loads(line) for line in open(path)]
     protocol = (
         f"BigGAN-style 28x28 (zoo 'biggan': channels {rows[0]['channels']}, latent 48 in 3 chunks, "

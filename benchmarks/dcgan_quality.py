@@ -33,11 +33,11 @@ CONFIGS = ("non_saturating", "least_squares", "hinge_sn", "wgan_gp")
 SHAPE, LATENT, FILTERS = (28, 28, 1), 32, 32
 
 
-def build(config, seed, ema, learning_rate):
+def build(config, seed, ema, learning_rate, ema_warmup=False):
     # The table's EMA rows are the plain moving average, measured before GAN
     # warmed its average up by default: ema_warmup=False keeps them what this
-    # command reproduces (benchmarks/ema_warmup.py measures the warm-up).
-    ema_options = {"ema_decay": ema, "ema_warmup": False}
+    # command reproduces (benchmarks/ema_warmup.py builds with ema_warmup=True).
+    ema_options = {"ema_decay": ema, "ema_warmup": ema_warmup}
     if config == "wgan_gp":
         return zoo.build("wgan_gp", SHAPE, latent_dim=LATENT, seed=seed, **ema_options)
     if config in ("non_saturating", "least_squares"):
@@ -56,27 +56,58 @@ def build(config, seed, ema, learning_rate):
     return model
 
 
-def run(config, seed, ema, epochs, learning_rate, classifier):
+def fit(build_model, seed, epochs):
+    """Seed, build, and train on the 4,000 mnist5k train images (batch 64): (model, seconds of fit).
+
+    The protocol this table shares with benchmarks/architectures.py and ema_warmup.py.
+    """
     keras.utils.set_random_seed(seed)
     data = datasets.load("mnist5k", split="train", batch_size=64, seed=seed)
-    model = build(config, seed, ema, learning_rate)
+    model = build_model()
     start = time.time()
     model.fit(data, epochs=epochs, verbose=0)
-    seconds = time.time() - start
-    samples = model.generate(1000, seed=seed)
-    predicted = np.argmax(classifier.probabilities(samples), axis=-1)
+    return model, round(time.time() - start, 1)
+
+
+def scores(images, classifier):
+    """MNIST Frechet distance and score of `images`, and class coverage (digits with >= 2% of them)."""
+    predicted = np.argmax(classifier.probabilities(images), axis=-1)
     share = np.bincount(predicted, minlength=10) / len(predicted)
     return {
-        "config": config,
-        "ema": ema is not None,
-        "seed": seed,
-        "epochs": epochs,
-        "generator_steps": int(model.g_optimizer.iterations.numpy()),
-        "seconds": round(seconds, 1),
-        "mnist_fd": metrics.mnist_frechet_distance(samples, classifier=classifier),
-        "mnist_score": metrics.mnist_score(samples, classifier=classifier),
+        "mnist_fd": metrics.mnist_frechet_distance(images, classifier=classifier),
+        "mnist_score": metrics.mnist_score(images, classifier=classifier),
         "class_coverage": float(np.mean(share >= 0.02)),
     }
+
+
+def run(config, seed, ema, epochs, learning_rate, classifier):
+    model, seconds = fit(lambda: build(config, seed, ema, learning_rate), seed, epochs)
+    row = {"config": config, "ema": ema is not None, "seed": seed, "epochs": epochs}
+    row.update(generator_steps=int(model.g_optimizer.iterations.numpy()), seconds=seconds)
+    row.update(scores(model.generate(1000, seed=seed), classifier))
+    return row
+
+
+def stat(arm, key, fmt):
+    """ "mean +- std" of `key` over the rows of one arm."""
+    values = np.array([r[key] for r in arm])
+    return f"{values.mean():{fmt}} +- {values.std():{fmt}}"
+
+
+def append_row(path, row):
+    """Print a measured row and append it to the JSONL at once (a long run keeps what it measured)."""
+    print(json.dumps(row), flush=True)
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def write_table(path, table_path, make_table):
+    """The table of the JSONL's rows, `make_table(rows)`, written to `table_path` and printed."""
+    rows = [json.loads(line) for line in open(path)] if os.path.exists(path) else []
+    text = make_table(rows)
+    with open(table_path, "w") as f:
+        f.write(text)
+    print(text)
 
 
 def table(rows, protocol):
@@ -89,26 +120,29 @@ def table(rows, protocol):
             arm = [r for r in rows if r["config"] == config and r["ema"] == ema]
             if not arm:
                 continue
-
-            def stat(key, fmt, arm=arm):
-                values = np.array([r[key] for r in arm])
-                return f"{values.mean():{fmt}} +- {values.std():{fmt}}"
-
             lines.append(
-                f"| {config} | {'0.999' if ema else 'no'} | {stat('mnist_fd', '.1f')} | {stat('mnist_score', '.2f')} | "
-                f"{stat('class_coverage', '.2f')} | {arm[0]['generator_steps']} | {len(arm)} |"
+                f"| {config} | {'0.999' if ema else 'no'} | {stat(arm, 'mnist_fd', '.1f')} | "
+                f"{stat(arm, 'mnist_score', '.2f')} | {stat(arm, 'class_coverage', '.2f')} | "
+                f"{arm[0]['generator_steps']} | {len(arm)} |"
             )
     return protocol + "\n\n" + "\n".join(lines) + "\n"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(description, configs=None):
+    """The command line of the mnist5k table scripts: --epochs, --seeds, --out, --table (and --configs)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--configs", nargs="+", default=list(CONFIGS))
-    parser.add_argument("--learning-rate", type=float, default=5e-4)
+    if configs:
+        parser.add_argument("--configs", nargs="+", default=list(configs), choices=list(configs))
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--table", action="store_true", help="only rebuild the table from the JSONL")
+    return parser
+
+
+def main():
+    parser = arguments(__doc__, CONFIGS)
+    parser.add_argument("--learning-rate", type=float, default=5e-4)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "dcgan_quality.jsonl")
@@ -122,15 +156,8 @@ def main():
         for seed in args.seeds:
             for config in args.configs:
                 for ema in (None, 0.999):
-                    row = run(config, seed, ema, args.epochs, args.learning_rate, classifier)
-                    print(json.dumps(row), flush=True)
-                    with open(path, "a") as f:
-                        f.write(json.dumps(row) + "\n")
-    rows = [json.loads(line) for line in open(path)] if os.path.exists(path) else []
-    text = table(rows, protocol)
-    with open(os.path.join(args.out, "dcgan_quality.md"), "w") as f:
-        f.write(text)
-    print(text)
+                    append_row(path, run(config, seed, ema, args.epochs, args.learning_rate, classifier))
+    write_table(path, os.path.join(args.out, "dcgan_quality.md"), lambda rows: table(rows, protocol))
 
 
 if __name__ == "__main__":

@@ -166,40 +166,14 @@ def _contenders(model, torch_python, skip_torch_reason):
 
 def _run(model, contender, xla, args):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    budget = ["--model", model] + [f"--{name}={getattr(args, name)}" for name in ("steps", "warmup", "threads")]
     if contender == "torch":
         # PyTorch's OpenMP threads spin while they wait; on a shared, oversubscribed CPU that
         # made it several times slower (norm layers: 500+ ms against 10-120 ms passive).
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        cmd = [
-            args.torch_python,
-            os.path.join(HERE, "torch_reference.py"),
-            "--model",
-            model,
-            "--steps",
-            str(args.steps),
-            "--warmup",
-            str(args.warmup),
-            "--threads",
-            str(args.threads),
-        ]
+        cmd = [args.torch_python, os.path.join(HERE, "torch_reference.py"), *budget]
     else:
-        cmd = [
-            sys.executable,
-            os.path.abspath(__file__),
-            "--worker",
-            "--model",
-            model,
-            "--contender",
-            contender,
-            "--xla",
-            xla,
-            "--steps",
-            str(args.steps),
-            "--warmup",
-            str(args.warmup),
-            "--threads",
-            str(args.threads),
-        ]
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--contender", contender, "--xla", xla, *budget]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:

@@ -40,22 +40,25 @@ NAMES = list(datasets.attributes.DIGIT_ATTRIBUTES)
 DOMAINS = np.array(list(itertools.product([0.0, 1.0], repeat=len(NAMES))), "float32")
 
 
+def small_cnn(images, targets, widths, pooling, outputs, loss, epochs):
+    """Two strided 3x3 convolutions (`widths`), `pooling`, a linear head; trained with Adam(1e-3), batch 64."""
+    model = keras.Sequential(
+        [keras.Input(images.shape[1:])]
+        + [keras.layers.Conv2D(w, 3, strides=2, padding="same", activation="relu") for w in widths]
+        + [pooling, keras.layers.Dense(outputs)]
+    )
+    model.compile(keras.optimizers.Adam(1e-3), loss)
+    model.fit(images, targets, batch_size=64, epochs=epochs, verbose=0, shuffle=True)
+    return model
+
+
 def attribute_classifier(seed=0, epochs=3):
     """A small CNN trained on the real train images; returns (model, its test accuracy)."""
     keras.utils.set_random_seed(seed)
     x, a, _ = datasets.attribute_digits("train")
     xt, at, _ = datasets.attribute_digits("test")
-    model = keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
-            keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
-            keras.layers.GlobalAveragePooling2D(),
-            keras.layers.Dense(len(NAMES)),
-        ]
-    )
-    model.compile(keras.optimizers.Adam(1e-3), keras.losses.BinaryCrossentropy(from_logits=True))
-    model.fit(x, a, batch_size=64, epochs=epochs, verbose=0, shuffle=True)
+    loss = keras.losses.BinaryCrossentropy(from_logits=True)
+    model = small_cnn(x, a, (16, 32), keras.layers.GlobalAveragePooling2D(), len(NAMES), loss, epochs)
     return model, scores(model, xt, at)
 
 
@@ -64,17 +67,8 @@ def digit_classifier(seed=0, epochs=3):
     keras.utils.set_random_seed(seed)
     x, _, y = datasets.attribute_digits("train")
     xt, _, yt = datasets.attribute_digits("test")
-    model = keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
-            keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu"),
-            keras.layers.Flatten(),
-            keras.layers.Dense(10),
-        ]
-    )
-    model.compile(keras.optimizers.Adam(1e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(x, y, batch_size=64, epochs=epochs, verbose=0, shuffle=True)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model = small_cnn(x, y, (32, 64), keras.layers.Flatten(), 10, loss, epochs)
     return model, digit_kept(model, xt, yt)
 
 

@@ -21,5 +21,6 @@ from keras_gans.models import (  # noqa: E402
 )
 from keras_gans.models import BigGAN  # noqa: E402
 from keras_gans.models import SAGAN, SNGAN  # noqa: E402
+from keras_gans import notebook  # noqa: E402
 
 __version__ = "0.1.0"

@@ -92,6 +92,8 @@ def all_layers(model):
 
 
 def describe_batch(data):
+    if isinstance(data, dict):
+        return f"dicts with keys {sorted(data)}"
     if isinstance(data, (tuple, list)):
         return f"{type(data).__name__}s of {len(data)} element(s) {[describe_batch(d) for d in data]}"
     shape = getattr(data, "shape", None)

@@ -26,30 +26,19 @@ import subprocess
 import sys
 
 SMOKE = os.environ.get("KERAS_GANS_SMOKE") == "1"
-REPOSITORY = "https://github.com/OWNER/keras_gans"  # placeholder: the repository's address once published
-if not SMOKE and importlib.util.find_spec("keras_gans") is None:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", f"keras-gans @ git+{REPOSITORY}"])
+if not SMOKE and importlib.util.find_spec("keras_gans") is None:  # OWNER/keras_gans: placeholder address
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/OWNER/keras_gans"])
 
 # %%
 import numpy as np
-import tensorflow as tf
-import keras
 from IPython.display import Image, display
 
 import keras_gans
 from keras_gans import networks
 from keras_gans.callbacks import ClassGrid, save_class_grid
 
-GPU = bool(tf.config.list_physical_devices("GPU"))
-# Mixed precision on a GPU; float32 on a CPU. KERAS_GANS_PRECISION overrides the choice.
-PRECISION = os.environ.get("KERAS_GANS_PRECISION") or ("mixed_float16" if GPU else "float32")
-keras_gans.distribute.set_precision(PRECISION)
-keras.utils.set_random_seed(0)
-OUT = "runs/cgan_notebook"
-print(
-    f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; precision: {PRECISION}; "
-    f"smoke mode: {SMOKE}"
-)
+# Mixed precision on a GPU, float32 on a CPU (KERAS_GANS_PRECISION overrides the choice); seed 0.
+OUT = keras_gans.notebook.setup("runs/cgan_notebook").out
 
 # %% [markdown]
 # ## Data: (image, label) batches

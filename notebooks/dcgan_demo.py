@@ -27,30 +27,19 @@ import subprocess
 import sys
 
 SMOKE = os.environ.get("KERAS_GANS_SMOKE") == "1"
-REPOSITORY = "https://github.com/OWNER/keras_gans"  # placeholder: the repository's address once published
-if not SMOKE and importlib.util.find_spec("keras_gans") is None:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", f"keras-gans @ git+{REPOSITORY}"])
+if not SMOKE and importlib.util.find_spec("keras_gans") is None:  # OWNER/keras_gans: placeholder address
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/OWNER/keras_gans"])
 
 # %%
 import numpy as np
-import tensorflow as tf
 import keras
 from IPython.display import Image, display
 
 import keras_gans
 from keras_gans import networks
 
-GPU = bool(tf.config.list_physical_devices("GPU"))
-# Mixed precision on a GPU (float16 matmuls, float32 weights and losses); float32 on a CPU, which has
-# no fast half precision. KERAS_GANS_PRECISION overrides the choice.
-PRECISION = os.environ.get("KERAS_GANS_PRECISION") or ("mixed_float16" if GPU else "float32")
-keras_gans.distribute.set_precision(PRECISION)
-keras.utils.set_random_seed(0)
-OUT = "runs/dcgan_notebook"
-print(
-    f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}, Keras {keras.__version__}; "
-    f"GPU: {GPU}; precision: {PRECISION}; smoke mode: {SMOKE}"
-)
+# Mixed precision on a GPU, float32 on a CPU (KERAS_GANS_PRECISION overrides the choice); seed 0.
+OUT = keras_gans.notebook.setup("runs/dcgan_notebook").out
 
 # %% [markdown]
 # ## Data
@@ -118,9 +107,6 @@ classifier = keras_gans.metrics.train_domain_classifier(
     labelled, num_classes=10, epochs=1 if SMOKE else 3, cache_dir=f"{OUT}/classifier", name=f"{DATASET}{IMAGE_SIZE}"
 )
 test = keras_gans.datasets.load(
-    DATASET, split="test", batch_size=50 if SMOKE else 100, image_size=IMAGE_SIZE, channels=1, shuffle=False
-)
-test_labelled = keras_gans.datasets.load(
     DATASET,
     split="test",
     batch_size=50 if SMOKE else 100,
@@ -129,7 +115,7 @@ test_labelled = keras_gans.datasets.load(
     with_labels=True,
     shuffle=False,
 )
-print(f"domain classifier accuracy on the real test split: {classifier.accuracy(test_labelled):.3f}")
+print(f"domain classifier accuracy on the real test split: {classifier.accuracy(test):.3f}")
 NUM = 200 if SMOKE else 5000
 scores = keras_gans.metrics.evaluate_generator(
     lambda n: gan.generate(n),

@@ -29,25 +29,19 @@ import subprocess
 import sys
 
 SMOKE = os.environ.get("KERAS_GANS_SMOKE") == "1"
-REPOSITORY = "https://github.com/OWNER/keras_gans"  # placeholder: the repository's address once published
-if not SMOKE and importlib.util.find_spec("keras_gans") is None:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", f"keras-gans @ git+{REPOSITORY}"])
+if not SMOKE and importlib.util.find_spec("keras_gans") is None:  # OWNER/keras_gans: placeholder address
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/OWNER/keras_gans"])
 
 # %%
 import numpy as np
-import tensorflow as tf
 import keras
 from IPython.display import Image, display
 
 import keras_gans
 from keras_gans.networks import text as text_networks
 
-GPU = bool(tf.config.list_physical_devices("GPU"))
 # SeqGAN trains in float32 even on a GPU: its sampling and REINFORCE are not tested under mixed precision.
-keras.utils.set_random_seed(0)
-OUT = "runs/seqgan_oracle_notebook"
-os.makedirs(OUT, exist_ok=True)
-print(f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; GPU: {GPU}; smoke mode: {SMOKE}")
+OUT = keras_gans.notebook.setup("runs/seqgan_oracle_notebook", precision="float32").out
 
 # %% [markdown]
 # ## The oracle and its data

@@ -32,9 +32,8 @@ import subprocess
 import sys
 
 SMOKE = os.environ.get("KERAS_GANS_SMOKE") == "1"
-REPOSITORY = "https://github.com/OWNER/keras_gans"  # placeholder: the repository's address once published
-if not SMOKE and importlib.util.find_spec("keras_gans") is None:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", f"keras-gans @ git+{REPOSITORY}"])
+if not SMOKE and importlib.util.find_spec("keras_gans") is None:  # OWNER/keras_gans: placeholder address
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/OWNER/keras_gans"])
 
 # %%
 import numpy as np
@@ -47,11 +46,10 @@ from keras_gans.datasets import bicubic_upscale, load_super_resolution
 from keras_gans.metrics import evaluate_super_resolution
 from keras_gans.models import build_srgan, pretrain_srresnet
 
-keras.utils.set_random_seed(0)
-OUT = "runs/srgan_notebook"
+# float32 on a GPU too: this notebook has not been run under mixed precision.
+OUT = keras_gans.notebook.setup("runs/srgan_notebook", precision="float32").out
 SCALE = 4
 CONTENT_LOSS = "pixel"  # "vgg" with network access: the paper's VGG19 phi_5,4 loss
-print(f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; smoke mode: {SMOKE}")
 
 # %% [markdown]
 # ## Data

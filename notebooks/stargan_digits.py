@@ -30,24 +30,20 @@ import subprocess
 import sys
 
 SMOKE = os.environ.get("KERAS_GANS_SMOKE") == "1"
-REPOSITORY = "https://github.com/OWNER/keras_gans"  # placeholder: the repository's address once published
-if not SMOKE and importlib.util.find_spec("keras_gans") is None:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", f"keras-gans @ git+{REPOSITORY}"])
+if not SMOKE and importlib.util.find_spec("keras_gans") is None:  # OWNER/keras_gans: placeholder address
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/OWNER/keras_gans"])
 
 # %%
 import numpy as np
-import tensorflow as tf
-import keras
 from IPython.display import Image, display
 
 import keras_gans
 from keras_gans.models.stargan import StarGAN
 from keras_gans.networks.stargan import stargan_discriminator, stargan_generator
 
-keras.utils.set_random_seed(0)
-OUT = "runs/stargan_notebook"
+# float32 on a GPU too: this notebook has not been run under mixed precision.
+OUT = keras_gans.notebook.setup("runs/stargan_notebook", precision="float32").out
 DATASET = "mnist5k"  # "celeb_a" with network access (TFDS download)
-print(f"keras_gans {keras_gans.__version__}, TensorFlow {tf.__version__}; smoke mode: {SMOKE}")
 
 # %% [markdown]
 # ## Data: images with attribute vectors

@@ -7,6 +7,7 @@ that other test files already cover are listed there with those tests' names.
 """
 
 import json
+import re
 import os
 import warnings
 import zipfile
@@ -775,3 +776,28 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         for name, call in _messages(tmp):
             show(name, call)
+
+
+def test_paired_models_unpack_tuples_and_their_dicts_and_name_what_they_train_on():
+    from keras_gans.models.cycle_gan import CycleGAN
+    from keras_gans.models.pix2pix import Pix2Pix
+    from keras_gans.models.srgan import SRGAN
+
+    a, b = tf.zeros((2, 8, 8, 1)), tf.ones((2, 16, 16, 1))
+    assert Pix2Pix.unpack_pair({"input": a, "target": b, "extra": 0}) == (a, b)
+    assert SRGAN.unpack_pair({"high_res": b, "low_res": a}) == (a, b)
+    assert Pix2Pix.unpack_pair([a, b]) == SRGAN.unpack_pair((a, b)) == (a, b)
+    for unpack, what in (
+        (Pix2Pix.unpack_pair, "Pix2Pix trains on (input_image, target_image) pairs"),
+        (SRGAN.unpack_pair, "SRGAN trains on (low_res, high_res) image pairs"),
+        (lambda data: CycleGAN.unpack_domains(None, data), "CycleGAN trains on batches of (image_a, image_b)"),
+    ):
+        with pytest.raises(ValueError, match=r"(?s)" + re.escape(what) + r".*got a batch of tuples of 3 element"):
+            unpack((a, b, a))
+        with pytest.raises(ValueError, match=r"got a batch of float32 tensors of shape \(2, 8, 8, 1\)"):
+            unpack(a)
+    # CycleGAN takes no dict batches; Pix2Pix does not take SRGAN's keys.
+    with pytest.raises(ValueError, match=re.escape("got a batch of dicts with keys ['input', 'target']")):
+        CycleGAN.unpack_domains(None, {"input": a, "target": b})
+    with pytest.raises(ValueError, match=re.escape("got a batch of dicts with keys ['high_res', 'low_res']")):
+        Pix2Pix.unpack_pair({"low_res": a, "high_res": b})

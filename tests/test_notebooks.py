@@ -64,3 +64,47 @@ def test_check_fails_when_a_source_changed(tmp_path, capsys):
     assert "seqgan_text.ipynb is missing" in err
     assert "orphan.ipynb has no source orphan.py" in err
     assert "dcgan_demo" not in err
+
+
+def test_notebook_setup_honours_the_environment(tmp_path, monkeypatch, capsys):
+    import keras
+    import numpy as np
+
+    from keras_gans import notebook
+
+    monkeypatch.setenv("KERAS_GANS_SMOKE", "1")
+    monkeypatch.setenv("KERAS_GANS_PRECISION", "mixed_bfloat16")
+    out = str(tmp_path / "runs" / "x")
+    run = notebook.setup(out, seed=3)
+    assert run == notebook.Setup(smoke=True, gpu=run.gpu, precision="mixed_bfloat16", out=out)
+    assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+    assert os.path.isdir(out)
+    drawn = np.random.rand(3)
+    keras.utils.set_random_seed(3)
+    np.testing.assert_array_equal(drawn, np.random.rand(3))
+    assert "precision: mixed_bfloat16; smoke mode: True" in capsys.readouterr().out
+
+    # A fixed policy ignores KERAS_GANS_PRECISION; without KERAS_GANS_SMOKE=1 it is not smoke mode.
+    monkeypatch.setenv("KERAS_GANS_SMOKE", "0")
+    run = notebook.setup(out, seed=None, precision="float32")
+    assert (run.smoke, run.precision) == (False, "float32")
+    assert keras.mixed_precision.global_policy().name == "float32"
+
+    # "auto" without the variable: mixed precision only on a GPU.
+    monkeypatch.delenv("KERAS_GANS_PRECISION")
+    run = notebook.setup(out)
+    assert run.precision == ("mixed_float16" if run.gpu else "float32")
+    assert keras.mixed_precision.global_policy().name == run.precision
+
+    monkeypatch.setenv("KERAS_GANS_PRECISION", "float64")
+    with pytest.raises(ValueError, match="Unknown precision 'float64'"):
+        notebook.setup(out)
+
+
+def test_every_notebook_sets_up_through_the_package():
+    tool = _tool()
+    for name in tool.names():
+        source = open(os.path.join(tool.SOURCES, f"{name}.py"), encoding="utf-8").read()
+        assert "keras_gans.notebook.setup(" in source, (
+            f"{name}.py: the set-up cell should call keras_gans.notebook.setup"
+        )

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from keras_gans import callbacks as callbacks_lib
 from keras_gans import distribute
+from keras_gans import labels as labels_lib
 from keras_gans.layers import spectral_normalization
 
 # The random streams of one update, each a stateless seed (see random_streams).
@@ -609,6 +610,21 @@ _SHAPE_LAYERS = (
     keras.layers.Cropping3D,
     keras.layers.InputLayer,
 )
+
+
+def unpack_pair(data, keys, expected):
+    """The two parts of a batch of pairs (or of its spec): a 2-tuple, or a dict holding both `keys`.
+
+    Args:
+        data: the batch or its element spec.
+        keys: the dict keys of the two parts, e.g. ("input", "target"); None when only tuples are accepted.
+        expected: the start of the error message: what the model trains on and how to load it.
+    """
+    if keys is not None and isinstance(data, dict) and set(keys) <= set(data):
+        return data[keys[0]], data[keys[1]]
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return data[0], data[1]
+    raise ValueError(f"{expected}; got a batch of {labels_lib.describe_batch(data)}.")
 
 
 def shape_fits(shape, expected):

@@ -6,7 +6,6 @@ import tensorflow as tf
 
 from keras_gans import losses as losses_lib
 from keras_gans import schedules
-from keras_gans import labels as labels_lib
 from keras_gans.models import _base
 from keras_gans.models import _reference
 from keras_gans.layers.image_pool import ImagePool
@@ -268,11 +267,11 @@ class CycleGAN(_base.AdversarialModel):
 
     def unpack_domains(self, data):
         """(image_a, image_b) from a batch."""
-        if isinstance(data, (tuple, list)) and len(data) == 2:
-            return data[0], data[1]
-        raise ValueError(
+        return _base.unpack_pair(
+            data,
+            None,
             "CycleGAN trains on batches of (image_a, image_b) drawn independently from the two "
-            f"domains (see keras_gans.datasets.load_unpaired); got {labels_lib.describe_batch(data)}."
+            "domains (see keras_gans.datasets.load_unpaired)",
         )
 
     def range_checks(self, batch):

@@ -6,7 +6,6 @@ import tensorflow as tf
 
 from keras_gans import losses as losses_lib
 from keras_gans.metrics.pairs import evaluate_pairs, pair_scores  # noqa: F401 -- moved to metrics; old path kept
-from keras_gans import labels as labels_lib
 from keras_gans.models import _base
 from keras_gans.models import _reference
 
@@ -228,13 +227,10 @@ class Pix2Pix(_base.AdversarialModel):
     @staticmethod
     def unpack_pair(data):
         """(x, y) from a batch (x, y) or {"input": x, "target": y}."""
-        if isinstance(data, dict) and {"input", "target"} <= set(data):
-            return data["input"], data["target"]
-        if isinstance(data, (tuple, list)) and len(data) == 2:
-            return data[0], data[1]
-        raise ValueError(
-            "Pix2Pix trains on (input_image, target_image) pairs (e.g. datasets.load_paired(...)); "
-            f"got a batch of {labels_lib.describe_batch(data)}."
+        return _base.unpack_pair(
+            data,
+            ("input", "target"),
+            "Pix2Pix trains on (input_image, target_image) pairs (e.g. datasets.load_paired(...))",
         )
 
     def range_checks(self, batch):

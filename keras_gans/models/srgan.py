@@ -8,7 +8,6 @@ import keras
 import tensorflow as tf
 
 from keras_gans import losses as losses_lib
-from keras_gans import labels as labels_lib
 from keras_gans.models import _base
 
 CONTENT_LOSSES = ("vgg", "pixel")
@@ -217,13 +216,10 @@ class SRGAN(_base.AdversarialModel):
     @staticmethod
     def unpack_pair(data):
         """(I^LR, I^HR) from a batch (low_res, high_res)."""
-        if isinstance(data, dict) and {"low_res", "high_res"} <= set(data):
-            return data["low_res"], data["high_res"]
-        if isinstance(data, (tuple, list)) and len(data) == 2:
-            return data[0], data[1]
-        raise ValueError(
-            "SRGAN trains on (low_res, high_res) image pairs (e.g. datasets.load_super_resolution(...)); "
-            f"got a batch of {labels_lib.describe_batch(data)}."
+        return _base.unpack_pair(
+            data,
+            ("low_res", "high_res"),
+            "SRGAN trains on (low_res, high_res) image pairs (e.g. datasets.load_super_resolution(...))",
         )
 
     def range_checks(self, batch):
