@@ -56,7 +56,7 @@ N(1, 0.02)).
   direction (the reference's rule). Our discriminator_a (D_X, judging domain
   A) is the reference's D_B, our discriminator_b its D_A.
 
-Deviations from junyanz, all following keras_gans (the first two change the
+Deviations from junyanz, all following keras_gans (the first changes the
 computed function, not its cost; none changes a parameter count):
 
 - U-Net dropout placement: the reference's unet_256 puts Dropout(0.5) in its
@@ -65,13 +65,6 @@ computed function, not its cost; none changes a parameter count):
   counting from the bottleneck); keras_gans (and this port) follow the paper,
   CD512-CD512-CD512-C512-C256-C128-C64: after the blocks that output 2x2,
   4x4 and 8x8. Three dropout layers either way.
-- U-Net skips: the reference's encoder LeakyReLU is in place
-  (nn.LeakyReLU(0.2, True)) and runs on the block's input before
-  torch.cat([x, self.model(x)], 1) reads it, so its skip connections carry
-  LeakyReLU(e_i) (checked with torch 2.13 on a two-layer block; also visible
-  in the traced graph of lanpa/tensorboardX#215); keras_gans concatenates e_i
-  itself (batch-normalised, before the activation), and so does this port
-  (LeakyReLU not in place on the encoder side).
 - The reference's backward_D_A and backward_D_B call backward() once each
   before one optimizer step; here one backward() of their sum, as keras_gans
   takes one gradient of d_a_loss + d_b_loss. The same gradients.
@@ -80,6 +73,13 @@ computed function, not its cost; none changes a parameter count):
 - Adam's epsilon is PyTorch's 1e-8 (Keras: 1e-7, applied to the
   bias-corrected step), and the reference's initialisation is used (Keras
   initialises batch-norm scales to 1). Neither changes the cost of a step.
+
+Not a deviation: the reference's encoder LeakyReLU runs in place on each
+block's input, so the tensor its torch.cat([x, self.model(x)], 1) reads as
+the skip is LeakyReLU(e_i), where keras_gans concatenates e_i; but every
+decoder block starts with ReLU, and ReLU(LeakyReLU(e)) = ReLU(e), so the
+function is the same. This port keeps the reference's in-place LeakyReLU
+(benchmarks/torch_parity.py gives the same outputs as keras_gans either way).
 """
 
 import argparse
@@ -205,7 +205,9 @@ class UnetGenerator(nn.Module):
         self.down = nn.ModuleList()
         inputs = channels
         for i in range(depth):
-            layers = [nn.LeakyReLU(0.2)] if i > 0 else []  # not in place: e_{i-1} is also a skip
+            # In place, as the reference: it rewrites the skip e_{i-1} to LeakyReLU(e_{i-1}), which the
+            # decoder's ReLU makes no difference to (ReLU(LeakyReLU(e)) = ReLU(e)).
+            layers = [nn.LeakyReLU(0.2, True)] if i > 0 else []
             layers.append(nn.Conv2d(inputs, filters(i), 4, 2, 1, bias=False))
             if 0 < i < depth - 1:
                 layers.append(nn.BatchNorm2d(filters(i)))
