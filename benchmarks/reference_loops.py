@@ -151,7 +151,7 @@ class _ImagePool:
         if self.size:
             self.images = tf.Variable(tf.zeros((self.size, *image_shape)), trainable=False)
             self.count = tf.Variable(0, dtype=tf.int32, trainable=False)
-            self.queries = tf.Variable(0, dtype=tf.int32, trainable=False)
+            self.queries = tf.Variable(0, dtype=tf.int64, trainable=False)
 
     def query(self, fakes):
         if not self.size:
@@ -160,9 +160,10 @@ class _ImagePool:
         if n is None:
             raise ValueError("The hand-written image pool needs a static batch size (batch with drop_remainder=True).")
         fakes = tf.stop_gradient(tf.cast(fakes, tf.float32))
-        seed = tf.stack([tf.constant(self.seed), self.queries.assign_add(1)])
-        swap = tf.random.stateless_uniform([n], seed) < 0.5
-        slots = tf.random.stateless_uniform([n], seed + [0, 1 << 30], maxval=self.size, dtype=tf.int32)
+        query = 2 * self.queries.assign_add(1)  # two streams per query: swap, slot
+        swap = tf.random.stateless_uniform([n], tf.stack([tf.constant(self.seed, tf.int64), query])) < 0.5
+        slot_seed = tf.stack([tf.constant(self.seed, tf.int64), query + 1])
+        slots = tf.random.stateless_uniform([n], slot_seed, maxval=self.size, dtype=tf.int32)
         pool, count, out = tf.convert_to_tensor(self.images), tf.convert_to_tensor(self.count), []
         for i in range(n):
             image, slot = fakes[i], slots[i]
