@@ -4,9 +4,10 @@ Contenders per model (each a fresh process, so one cannot warm another's caches)
 
 - `fit`: the zoo model through `model.fit` on an in-memory synthetic dataset
   (random images in [-1, 1], cached, repeated), XLA on and off.
-- `loop` (DCGAN only so far): a minimal hand-written `tf.function` step of the
-  same algorithm on the same networks (D update on G(z), then G update with
-  fresh latents; non-saturating loss; Adam(2e-4, 0.5)), XLA on and off.
+- `loop`: a minimal hand-written `tf.function` step of the same algorithm on
+  the same networks, with fresh optimizers of the model's configuration and
+  no hooks, metrics or distribution code (benchmarks/reference_loops.py,
+  checked against `fit` by tests/test_reference_loops.py), XLA on and off.
 - `torch`: the same networks and step written in PyTorch after the reference
   implementation (benchmarks/torch_reference.py), run by the Python given with
   `--torch-python` (default /work/torchvenv/bin/python, or $TORCH_PYTHON); the
@@ -51,8 +52,8 @@ MODELS = {
     ),
     "cyclegan256": ("cyclegan", [(256, 256, 3), (256, 256, 3)], 1, "CycleGAN: 256x256 (9 ResNet blocks), batch 1"),
 }
-LOOP_MODELS = ("dcgan64",)
-TORCH_MODELS = ("dcgan64",)
+LOOP_MODELS = ("dcgan64", "pix2pix256", "cyclegan128", "cyclegan256")
+TORCH_MODELS = ("dcgan64", "pix2pix256", "cyclegan128", "cyclegan256")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -73,41 +74,6 @@ def _count(variables):
     return int(sum(np.prod(v.shape) for v in variables))
 
 
-def _dcgan_loop(model, data, xla):
-    """The DCGAN step written by hand: what `fit` must not be slower than."""
-    import keras
-    import tensorflow as tf
-
-    g, d = model.generator, model.discriminator
-    g_opt, d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
-    g_opt.build(g.trainable_variables)
-    d_opt.build(d.trainable_variables)
-    bce = keras.losses.BinaryCrossentropy(from_logits=True)
-
-    @tf.function(jit_compile=xla)
-    def step(real):
-        n = tf.shape(real)[0]
-        fake = g(tf.random.normal([n, model.latent_dim]), training=True)
-        with tf.GradientTape() as tape:
-            real_logits, fake_logits = d(real, training=True), d(fake, training=True)
-            d_loss = bce(tf.ones_like(real_logits), real_logits) + bce(tf.zeros_like(fake_logits), fake_logits)
-        d_opt.apply_gradients(zip(tape.gradient(d_loss, d.trainable_variables), d.trainable_variables))
-        with tf.GradientTape() as tape:
-            fake_logits = d(g(tf.random.normal([n, model.latent_dim]), training=True), training=True)
-            g_loss = bce(tf.ones_like(fake_logits), fake_logits)
-        g_opt.apply_gradients(zip(tape.gradient(g_loss, g.trainable_variables), g.trainable_variables))
-        return d_loss, g_loss
-
-    iterator = iter(data)
-
-    def run(steps):
-        for _ in range(steps):
-            out = step(next(iterator))
-        float(out[0])  # wait for the last step
-
-    return run
-
-
 def worker(args):
     import tensorflow as tf
 
@@ -117,21 +83,12 @@ def worker(args):
 
     from keras_gans import zoo
 
-    if args.instance_norm == "fused":  # what switching the networks would give (they use GroupNormalization)
-        from keras_gans.networks import patchgan, resnet
-        from keras_gans.networks.instance_norm import InstanceNormalization
+    if args.instance_norm == "group":  # the networks as they were: instance norm by GroupNormalization
+        from keras_gans.networks import normalization
 
-        resnet.instance_norm = lambda name=None: InstanceNormalization(
-            epsilon=1e-5, center=False, scale=False, name=name
+        normalization.InstanceNormalization = lambda epsilon, center, scale, name: keras.layers.GroupNormalization(
+            groups=-1, epsilon=epsilon, center=center, scale=scale, name=name
         )
-        original = patchgan.normalization_layer
-
-        def normalization_layer(normalization, synchronized=False, name=None):
-            if normalization == "instance":
-                return InstanceNormalization(epsilon=1e-5, center=False, scale=False, name=name)
-            return original(normalization, synchronized, name)
-
-        patchgan.normalization_layer = normalization_layer
     zoo_name, shapes, batch_size, _ = MODELS[args.model]
     keras.utils.set_random_seed(0)
     data = _data(shapes, batch_size)
@@ -143,7 +100,9 @@ def worker(args):
         def run(steps):
             model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
     else:
-        run = _dcgan_loop(model, data, args.xla == "on")
+        from reference_loops import LOOPS  # benchmarks/, on sys.path as the script's directory
+
+        run = LOOPS[zoo_name](model, data, args.xla == "on")
     run(args.warmup)
     start = time.perf_counter()
     run(args.steps)
@@ -305,9 +264,9 @@ def main():
     parser.add_argument("--xla", default="off", help=argparse.SUPPRESS)
     parser.add_argument(
         "--instance-norm",
-        default="group",
+        default="fused",
         choices=("group", "fused"),
-        help="worker only: CycleGAN with keras_gans' fused InstanceNormalization",
+        help="worker only: instance norm by GroupNormalization(groups=-1), as before the networks used the fused layer",
     )
     args = parser.parse_args()
     if args.worker:
