@@ -627,6 +627,30 @@ def unpack_pair(data, keys, expected):
     raise ValueError(f"{expected}; got a batch of {labels_lib.describe_batch(data)}.")
 
 
+class PairedData:
+    """Mixin of the models that learn a map from source to target images on pairs (Pix2Pix, SRGAN).
+
+    A subclass names its pair: `pair_keys` (the dict keys of a batch),
+    `pair_expected` (what it trains on, the start of the error for anything
+    else) and `target_name` (the range check's name for the targets, which
+    should lie in the generator's output range).
+    """
+
+    pair_keys = ("source", "target")
+    pair_expected = "The model trains on (source, target) image pairs"
+    target_name = "The target images"
+
+    @classmethod
+    def unpack_pair(cls, data):
+        """(source, target) from a batch (or its spec): a 2-tuple, or a dict holding both `pair_keys`."""
+        return unpack_pair(data, cls.pair_keys, cls.pair_expected)
+
+    def range_checks(self, batch):
+        """The targets against the generator's output range (fit checks them)."""
+        _, target = self.unpack_pair(batch)
+        return [(self.target_name, target, self.generator)]
+
+
 def shape_fits(shape, expected):
     """Whether `shape` matches `expected` dimension by dimension (None matches anything)."""
     shape, expected = tuple(shape), tuple(expected)

@@ -19,7 +19,7 @@ TEST_MODES = ("inference", "paper")
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class Pix2Pix(_base.AdversarialModel):
+class Pix2Pix(_base.PairedData, _base.AdversarialModel):
     """pix2pix (Isola et al., 2017): a conditional GAN with an L1 term.
 
     https://arxiv.org/abs/1611.07004
@@ -72,6 +72,10 @@ class Pix2Pix(_base.AdversarialModel):
     >>> model.fit(datasets.load_paired("facades", direction="BtoA", batch_size=1))
     >>> outputs = model.translate(inputs)
     """
+
+    pair_keys = ("input", "target")
+    pair_expected = "Pix2Pix trains on (input_image, target_image) pairs (e.g. datasets.load_paired(...))"
+    target_name = "The target images"
 
     def __init__(
         self,
@@ -223,20 +227,6 @@ class Pix2Pix(_base.AdversarialModel):
         return {"kind": "image_to_image"}
 
     # --- data ----------------------------------------------------------------
-
-    @staticmethod
-    def unpack_pair(data):
-        """(x, y) from a batch (x, y) or {"input": x, "target": y}."""
-        return _base.unpack_pair(
-            data,
-            ("input", "target"),
-            "Pix2Pix trains on (input_image, target_image) pairs (e.g. datasets.load_paired(...))",
-        )
-
-    def range_checks(self, batch):
-        """The target images should lie in the generator's output range (fit checks them)."""
-        _, target = self.unpack_pair(batch)
-        return [("The target images", target, self.generator)]
 
     def check_data(self, element_spec):
         """Fail before training when the pairs do not fit the networks."""

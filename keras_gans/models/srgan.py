@@ -19,7 +19,7 @@ VGG_WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class SRGAN(_base.AdversarialModel):
+class SRGAN(_base.PairedData, _base.AdversarialModel):
     """SRGAN (Ledig et al., 2017): super-resolution with a perceptual loss.
 
     https://arxiv.org/abs/1609.04802
@@ -69,6 +69,10 @@ class SRGAN(_base.AdversarialModel):
     >>> model.fit(datasets.load_super_resolution("mnist5k", scale=4))
     >>> high = model.upscale(low)  # any size: (n, h, w, 1) -> (n, 4h, 4w, 1)
     """
+
+    pair_keys = ("low_res", "high_res")  # (I^LR, I^HR)
+    pair_expected = "SRGAN trains on (low_res, high_res) image pairs (e.g. datasets.load_super_resolution(...))"
+    target_name = "The high-resolution images"
 
     def __init__(
         self,
@@ -212,20 +216,6 @@ class SRGAN(_base.AdversarialModel):
         return int(self.generator.compute_output_shape((1, 8, 8, self.generator.input_shape[-1]))[1] // 8)
 
     # --- data ----------------------------------------------------------------
-
-    @staticmethod
-    def unpack_pair(data):
-        """(I^LR, I^HR) from a batch (low_res, high_res)."""
-        return _base.unpack_pair(
-            data,
-            ("low_res", "high_res"),
-            "SRGAN trains on (low_res, high_res) image pairs (e.g. datasets.load_super_resolution(...))",
-        )
-
-    def range_checks(self, batch):
-        """The high-resolution images should lie in the generator's output range."""
-        _, high_res = self.unpack_pair(batch)
-        return [("The high-resolution images", high_res, self.generator)]
 
     def check_data(self, element_spec):
         """Fail before training when the pairs do not fit the networks."""
