@@ -650,6 +650,20 @@ class PairedData:
         _, target = self.unpack_pair(batch)
         return [(self.target_name, target, self.generator)]
 
+    @property
+    def sampling_generator(self):
+        """The network to export: the generator."""
+        return self.generator
+
+    def serving_signatures(self):
+        """source image -> image ("source" -> "images") and its uint8 twin; see keras_gans.export."""
+        from keras_gans import export
+
+        return export.translation_signatures(self.sampling_generator)
+
+    def serving_description(self):
+        return {"kind": "image_to_image"}
+
 
 def shape_fits(shape, expected):
     """Whether `shape` matches `expected` dimension by dimension (None matches anything)."""

@@ -212,20 +212,6 @@ class Pix2Pix(_base.PairedData, _base.AdversarialModel):
             ]
         )
 
-    @property
-    def sampling_generator(self):
-        """The network to export: the generator."""
-        return self.generator
-
-    def serving_signatures(self):
-        """image -> image ("source" -> "images") and its uint8 twin; see keras_gans.export."""
-        from keras_gans import export
-
-        return export.translation_signatures(self.sampling_generator)
-
-    def serving_description(self):
-        return {"kind": "image_to_image"}
-
     # --- data ----------------------------------------------------------------
 
     def check_data(self, element_spec):

@@ -196,18 +196,7 @@ class SRGAN(_base.PairedData, _base.AdversarialModel):
             )
         return self.run_batched(self.generator, images, batch_size)
 
-    @property
-    def sampling_generator(self):
-        """The network to export: the generator (any input size)."""
-        return self.generator
-
-    def serving_signatures(self):
-        """low-res image -> high-res image ("source" -> "images") and its uint8 twin."""
-        from keras_gans import export
-
-        return export.translation_signatures(self.sampling_generator)
-
-    def serving_description(self):
+    def serving_description(self):  # the export takes low-resolution images of any size
         return {"kind": "image_to_image", "scale": self.scale}
 
     @property
