@@ -1,4 +1,5 @@
-"""keras_gans.networks.instance_norm.InstanceNormalization equals GroupNormalization(groups=-1)."""
+"""The normalization layers of keras_gans: the fused InstanceNormalization equals GroupNormalization(groups=-1), and
+InstanceNormalization and LayerNormalization have exact second derivatives (gradient penalties)."""
 
 import keras
 import numpy as np
@@ -92,3 +93,36 @@ def test_the_networks_use_the_fused_layer():
     for model in (g, d, u):
         kinds = {type(layer).__name__ for layer in model.layers}
         assert "InstanceNormalization" in kinds and "GroupNormalization" not in kinds, (model.name, kinds)
+
+
+def _exact_layer_norm(x, epsilon):
+    mean = tf.reduce_mean(x, axis=-1, keepdims=True)
+    variance = tf.reduce_mean(tf.square(x - mean), axis=-1, keepdims=True)
+    return (x - mean) * tf.math.rsqrt(variance + epsilon)
+
+
+def test_layer_norm_outputs_equal_keras_and_second_order_gradients_are_exact(tmp_path):
+    """networks.LayerNormalization (the factory's "layer", WGAN-GP's critic) computes Keras' function,
+    with the second derivative that tf.nn.moments' stop_gradient drops."""
+    from keras_gans.networks import LayerNormalization
+
+    rng = np.random.default_rng(4)
+    x = tf.constant(rng.normal(1.0, 2.0, (2, 5, 5, 3)).astype("float32"))
+    kernel = tf.constant(rng.normal(0.0, 0.3, (3, 3, 3, 3)).astype("float32"))
+    ours, theirs = LayerNormalization(epsilon=1e-5), keras.layers.LayerNormalization(epsilon=1e-5)
+    ours.build(x.shape)
+    theirs.build(x.shape)
+    weights = [rng.uniform(0.5, 1.5, 3).astype("float32"), rng.normal(size=3).astype("float32")]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    np.testing.assert_allclose(ours(x), theirs(x), atol=1e-5)
+    plain = LayerNormalization(epsilon=1e-5, center=False, scale=False)
+    want_penalty, want = _penalty_gradients(lambda h: _exact_layer_norm(h, 1e-5), x, kernel)
+    got_penalty, got = _penalty_gradients(plain, x, kernel)
+    np.testing.assert_allclose(got_penalty, want_penalty, rtol=1e-5)
+    np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)
+    inputs = keras.Input((4, 4, 3))
+    model = keras.Model(inputs, LayerNormalization(name="ln")(inputs))
+    model.save(tmp_path / "ln.keras")
+    loaded = keras.models.load_model(tmp_path / "ln.keras")
+    assert type(loaded.get_layer("ln")) is LayerNormalization
