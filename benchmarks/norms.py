@@ -1,9 +1,10 @@
 """Instance norm and batch-1 batch norm, layer for layer: forward + backward time.
 
 TensorFlow contenders (in a tf.function, XLA off, `--threads` intra-op threads):
-GroupNormalization(groups=-1) (what the networks use for instance norm),
-keras_gans' InstanceNormalization (TF's fused batch-norm kernel), and Keras'
-BatchNormalization in training mode. With `--torch` (run by a Python that has
+GroupNormalization(groups=-1) (what the networks used for instance norm),
+keras_gans' InstanceNormalization (TF's fused batch-norm kernel; what they use
+now), Keras' BatchNormalization in training mode, and keras_gans'
+BatchNormalization (fused in training; what the networks use now). With `--torch` (run by a Python that has
 PyTorch): nn.InstanceNorm2d and nn.BatchNorm2d on the same shapes (NCHW).
 Shapes: the activations of a CycleGAN/pix2pix generator at batch 1. Each
 round times `--calls` calls of every contender in turn; the table gives the
@@ -28,6 +29,7 @@ def tf_contenders(shape):
     import tensorflow as tf
 
     from keras_gans.networks.instance_norm import InstanceNormalization
+    from keras_gans.networks.normalization import BatchNormalization
 
     x = tf.random.normal(shape)
     layers = {
@@ -35,7 +37,8 @@ def tf_contenders(shape):
             groups=-1, epsilon=1e-5, center=False, scale=False
         ),
         "InstanceNormalization (fused)": InstanceNormalization(epsilon=1e-5, center=False, scale=False),
-        "BatchNormalization (training)": keras.layers.BatchNormalization(epsilon=1e-5),
+        "keras BatchNormalization (training)": keras.layers.BatchNormalization(epsilon=1e-5),
+        "BatchNormalization (ours, fused, training)": BatchNormalization(epsilon=1e-5),
     }
     out = {}
     for name, layer in layers.items():

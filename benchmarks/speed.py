@@ -89,6 +89,10 @@ def worker(args):
         normalization.InstanceNormalization = lambda epsilon, center, scale, name: keras.layers.GroupNormalization(
             groups=-1, epsilon=epsilon, center=center, scale=scale, name=name
         )
+    if args.batch_norm == "keras":  # the networks as they were: Keras' unfused BatchNormalization
+        from keras_gans.networks import normalization
+
+        normalization.BatchNormalization = keras.layers.BatchNormalization
     zoo_name, shapes, batch_size, _ = MODELS[args.model]
     keras.utils.set_random_seed(0)
     data = _data(shapes, batch_size)
@@ -267,6 +271,12 @@ def main():
         default="fused",
         choices=("group", "fused"),
         help="worker only: instance norm by GroupNormalization(groups=-1), as before the networks used the fused layer",
+    )
+    parser.add_argument(
+        "--batch-norm",
+        default="fused",
+        choices=("keras", "fused"),
+        help="worker only: Keras' BatchNormalization, as before the networks used the fused layer",
     )
     args = parser.parse_args()
     if args.worker:

@@ -8,7 +8,7 @@ from keras_gans.networks.conditional import (
 )
 from keras_gans.networks.dcgan import dcgan_discriminator, dcgan_generator
 from keras_gans.networks.instance_norm import InstanceNormalization
-from keras_gans.networks.normalization import LayerNormalization
+from keras_gans.networks.normalization import BatchNormalization, LayerNormalization
 from keras_gans.networks.mlp import mlp_discriminator, mlp_generator
 from keras_gans.networks.patchgan import patchgan_discriminator, receptive_field
 from keras_gans.networks.resnet import resnet_generator

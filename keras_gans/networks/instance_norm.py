@@ -10,7 +10,7 @@ feeds it: at batch 1 directly, at batch N after moving the batch next to the
 channels (one transpose each way).
 
 It computes the same function as GroupNormalization(groups=-1) with the same
-epsilon, center and scale (checked to 1e-5 in tests/test_instance_norm.py).
+epsilon, center and scale (checked to 1e-5 in tests/test_normalization.py).
 Channels-last, rank-4 inputs, TensorFlow backend only.
 """
 

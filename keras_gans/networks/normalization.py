@@ -16,8 +16,8 @@ def check_kind(normalization):
 
 
 def batch_norm(synchronized=False, name=None):
-    """BatchNormalization (momentum 0.9, epsilon 1e-5), synchronised across replicas when asked."""
-    return layers.BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=synchronized, name=name)
+    """BatchNormalization (momentum 0.9, epsilon 1e-5; ours: fused in training), synchronised when asked."""
+    return BatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=synchronized, name=name)
 
 
 def normalization(kind, name, synchronized=False, affine=True, epsilon=1e-3):
@@ -74,4 +74,51 @@ class LayerNormalization(layers.LayerNormalization):
             y = y * tf.reshape(tf.cast(self.gamma, compute), shape)
         if self.beta is not None:
             y = y + tf.reshape(tf.cast(self.beta, compute), shape)
+        return tf.cast(y, self.compute_dtype)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class BatchNormalization(layers.BatchNormalization):
+    """`keras.layers.BatchNormalization` on TensorFlow's fused kernel in training.
+
+    Keras 3 normalizes a training batch with `tf.nn.moments` and separate
+    arithmetic ops (and their gradients op by op); on image batches
+    (rank 4, channels last) this layer runs FusedBatchNormV3 and its fused
+    gradient instead, as tf.keras 2 did, which is faster at the small batches
+    of pix2pix and CycleGAN (docs/benchmarks.md), and its second derivative is
+    exact (tf.nn.moments' is not: docs/moments_second_order.md). The moving
+    statistics are updated as Keras does (biased batch variance, same
+    momentum). Inference, masks, renorm, synchronized statistics and other
+    ranks or axes are Keras' own code. Same arguments and weights as Keras'
+    layer; a saved Keras layer's weights load into it.
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        fused = (
+            training
+            and self.trainable
+            and mask is None
+            and not self.renorm
+            and not self.synchronized
+            and len(inputs.shape) == 4
+            and self.axis in (-1, 3)
+        )
+        if not fused:
+            return super().call(inputs, training=training, mask=mask)
+        x = tf.convert_to_tensor(inputs)
+        compute = tf.float32 if x.dtype in (tf.float16, tf.bfloat16) else x.dtype
+        x = tf.cast(x, compute)
+        channels = x.shape[-1]
+        gamma = tf.cast(self.gamma, compute) if self.scale else tf.ones([channels], compute)
+        beta = tf.cast(self.beta, compute) if self.center else tf.zeros([channels], compute)
+        y, mean, unbiased = tf.compat.v1.nn.fused_batch_norm(x, gamma, beta, epsilon=self.epsilon, is_training=True)
+        count = tf.cast(tf.reduce_prod(tf.shape(x)[:-1]), compute)
+        variance = unbiased * tf.maximum(count - 1.0, 0.0) / tf.maximum(count, 1.0)  # Keras keeps the biased one
+        momentum = tf.cast(self.momentum, compute)
+        self.moving_mean.assign(
+            tf.cast(self.moving_mean, compute) * momentum + tf.stop_gradient(mean) * (1.0 - momentum)
+        )
+        self.moving_variance.assign(
+            tf.cast(self.moving_variance, compute) * momentum + tf.stop_gradient(variance) * (1.0 - momentum)
+        )
         return tf.cast(y, self.compute_dtype)

@@ -126,3 +126,47 @@ def test_layer_norm_outputs_equal_keras_and_second_order_gradients_are_exact(tmp
     model.save(tmp_path / "ln.keras")
     loaded = keras.models.load_model(tmp_path / "ln.keras")
     assert type(loaded.get_layer("ln")) is LayerNormalization
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_batch_norm_equals_keras_in_training_and_inference(batch):
+    """networks.BatchNormalization (the factory's "batch"): fused in training, the same outputs, gradients
+    and moving statistics as Keras' layer; inference is Keras' code."""
+    from keras_gans.networks import BatchNormalization
+
+    rng = np.random.default_rng(5)
+    x = tf.constant(rng.normal(1.5, 2.0, (batch, 5, 4, 3)).astype("float32"))
+    ours = BatchNormalization(momentum=0.9, epsilon=1e-5)
+    theirs = keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5)
+    ours.build(x.shape)
+    theirs.build(x.shape)
+    weights = [rng.uniform(0.5, 1.5, 3), rng.normal(size=3), rng.normal(size=3), rng.uniform(0.5, 2, 3)]
+    weights = [w.astype("float32") for w in weights]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        got, want = ours(x, training=True), theirs(x, training=True)
+        loss_got, loss_want = tf.reduce_sum(got * tf.sin(x)), tf.reduce_sum(want * tf.sin(x))
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    np.testing.assert_allclose(tape.gradient(loss_got, x), tape.gradient(loss_want, x), atol=1e-4)
+    for g, w in zip(
+        tape.gradient(loss_got, ours.trainable_variables), tape.gradient(loss_want, theirs.trainable_variables)
+    ):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-4)
+    for g, w in zip(ours.non_trainable_variables, theirs.non_trainable_variables):  # moving mean, variance
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
+        assert np.abs(np.asarray(g) - weights[2 if "mean" in g.path else 3]).max() > 1e-3  # they did move
+    np.testing.assert_allclose(ours(x, training=False), theirs(x, training=False), atol=1e-5)
+
+
+def test_the_networks_use_the_fused_batch_norm():
+    from keras_gans.networks import BatchNormalization, dcgan, patchgan, unet
+
+    for model in (
+        dcgan.dcgan_generator(4, (16, 16, 1), base_filters=4),
+        patchgan.patchgan_discriminator((32, 32, 3), base_filters=4, conditional=False),
+        unet.unet_generator((32, 32, 3), base_filters=4),
+    ):
+        norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+        assert norms and all(type(layer) is BatchNormalization for layer in norms), model.name
