@@ -57,6 +57,13 @@ def _parser():
     train.add_argument(
         "--jit-compile", default="auto", choices=("auto", "on", "off"), help="XLA (auto: on a single GPU)"
     )
+    train.add_argument(
+        "--steps-per-execution",
+        type=int,
+        default=1,
+        help="training steps per call of the compiled step (Keras' steps_per_execution): small models run "
+        "at a bare loop's speed with 16 or more (docs/benchmarks.md); callbacks then see every Nth step",
+    )
     train.add_argument("--verbose", type=int, default=1, help="0 silent, 1 progress bar, 2 one line per epoch")
     train.add_argument(
         "--tensorboard",
@@ -214,6 +221,10 @@ def cmd_train(args):
     # First: a multi-worker strategy must exist before any TensorFlow op runs.
     jit = {"auto": None, "on": True, "off": False}[args.jit_compile]
     strategy, compile_kwargs = distribute.configure(args.strategy, args.precision, jit)
+    if args.steps_per_execution < 1:
+        raise ValueError(f"--steps-per-execution must be a positive integer, got {args.steps_per_execution}.")
+    if args.steps_per_execution > 1:
+        compile_kwargs = {**compile_kwargs, "steps_per_execution": args.steps_per_execution}
     os.makedirs(args.out, exist_ok=True)
     if args.resume:
         run = _read_run(args.out)
@@ -238,6 +249,7 @@ def cmd_train(args):
                 "strategy",
                 "precision",
                 "jit_compile",
+                "steps_per_execution",
                 "tensorboard",
                 "tensorboard_update_freq",
             )

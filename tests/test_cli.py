@@ -159,6 +159,14 @@ def test_train_with_strategy_and_xla_flags(tmp_path):
     assert run_cli("train", "dcgan", "--out", tmp_path / "bad", "--strategy", "nosuch") == 2
 
 
+def test_train_steps_per_execution(tmp_path):
+    out = tmp_path / "spe"
+    assert train(out, "--dataset", "digits", "--latent-dim", "8", "--steps-per-execution", "2", steps="4") == 0
+    model = keras.models.load_model(out / "model.keras")
+    assert int(model.g_optimizer.iterations.numpy()) == 4 and model.steps_per_execution == 2
+    assert run_cli("train", "dcgan", "--out", tmp_path / "bad", "--steps-per-execution", "0") == 2
+
+
 def test_evaluate_a_pix2pix_run_on_held_out_pairs(tmp_path, capsys):
     out = tmp_path / "p2p"
     assert train(out, "--batch-size", "8", model="pix2pix", steps="1") == 0

@@ -23,6 +23,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 GAN = "keras_gans/models/gan.py"
 BASE = "keras_gans/models/_base.py"
 LOSSES = "keras_gans/losses.py"
+NORMS = "keras_gans/networks/normalization.py"
 
 MUTANTS = {
     "update_does_not_wait_for_its_loss": [
@@ -102,9 +103,32 @@ MUTANTS = {
             "fake_out = self.discriminate(fake)",
         )
     ],
+    # Issue 15's speed work: the normalization layers and fit's tf.data options.
+    "layer_norm_variance_around_a_stopped_mean": [
+        (
+            NORMS,
+            "variance = tf.reduce_mean(tf.square(x - mean), axis=axes, keepdims=True)",
+            "variance = tf.reduce_mean(tf.square(x - tf.stop_gradient(mean)), axis=axes, keepdims=True)",
+        )
+    ],
+    "batch_norm_moving_variance_unbiased": [
+        (
+            NORMS,
+            "variance = unbiased * tf.maximum(count - 1.0, 0.0) / tf.maximum(count, 1.0)",
+            "variance = unbiased",
+        )
+    ],
+    "fit_keeps_tf_data_autotuning": [(BASE, "        x = without_autotune_stall(x)\n", "")],
 }
 
-TESTS = ["tests/test_engine.py", "tests/test_gan.py", "tests/test_losses.py", "tests/test_spectral_norm.py"]
+TESTS = [
+    "tests/test_engine.py",
+    "tests/test_gan.py",
+    "tests/test_losses.py",
+    "tests/test_spectral_norm.py",
+    "tests/test_normalization.py",
+    "tests/test_pipeline.py",
+]
 
 
 def apply(tree, replacements):
