@@ -156,10 +156,12 @@ def worker(args):
         run_loop(steps)
         return time.perf_counter() - start
 
-    run_fit(args.warmup)
+    spe = args.steps_per_execution  # Keras runs whole executions: every fit call a multiple of it
+    run_fit(-(-args.warmup // spe) * spe)
     run_loop(args.warmup)
     # Blocks of about --block-seconds each (at least --steps steps): small models take many steps.
-    steps = max(args.steps, min(500, int(np.ceil(args.block_seconds * 2 / run_timed_loop(2)))))
+    steps = max(args.steps, min(512, int(np.ceil(args.block_seconds * 2 / run_timed_loop(2)))))
+    steps = -(-steps // spe) * spe
     fit_sps, loop_sps, overhead = [], [], []
     for _ in range(args.rounds):
         seconds, rest = run_fit(steps)

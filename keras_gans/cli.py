@@ -224,6 +224,9 @@ def cmd_train(args):
     if args.steps_per_execution < 1:
         raise ValueError(f"--steps-per-execution must be a positive integer, got {args.steps_per_execution}.")
     if args.steps_per_execution > 1:
+        from keras_gans.models._base import check_steps_per_execution
+
+        check_steps_per_execution(args.steps_per_epoch, args.steps_per_execution)
         compile_kwargs = {**compile_kwargs, "steps_per_execution": args.steps_per_execution}
     os.makedirs(args.out, exist_ok=True)
     if args.resume:

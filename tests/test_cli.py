@@ -165,6 +165,8 @@ def test_train_steps_per_execution(tmp_path):
     model = keras.models.load_model(out / "model.keras")
     assert int(model.g_optimizer.iterations.numpy()) == 4 and model.steps_per_execution == 2
     assert run_cli("train", "dcgan", "--out", tmp_path / "bad", "--steps-per-execution", "0") == 2
+    assert train(tmp_path / "odd", "--steps-per-execution", "3", steps="4") == 2  # 4 steps, executions of 3
+    assert not (tmp_path / "odd").exists()
 
 
 def test_evaluate_a_pix2pix_run_on_held_out_pairs(tmp_path, capsys):

@@ -324,3 +324,11 @@ def test_steps_per_execution_runs_the_same_steps(options):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert int(four.g_optimizer.iterations) == int(one.g_optimizer.iterations) == 16
     np.testing.assert_allclose(h4["d_loss"], h1["d_loss"], rtol=1e-5)
+    # Keras runs whole executions: 7 steps an epoch at 4 per execution would train 8; refused first.
+    harness.assert_clear_error(
+        lambda: four.fit(data.repeat(), epochs=1, steps_per_epoch=7, verbose=0),
+        "steps_per_epoch=7",
+        "steps_per_execution=4",
+        error=ValueError,
+    )
+    assert int(four.g_optimizer.iterations) == 16

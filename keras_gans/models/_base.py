@@ -346,6 +346,7 @@ class AdversarialModel(keras.Model):
         """
         if self.d_optimizer is None:
             raise RuntimeError(f"{type(self).__name__} must be compiled with d_optimizer and g_optimizer before fit().")
+        check_steps_per_execution(kwargs.get("steps_per_epoch"), self.steps_per_execution)
         spec = _element_spec(x if y is None else (x, y))
         if hasattr(x, "element_spec"):
             kwargs.setdefault("shuffle", False)  # a tf.data pipeline shuffles itself
@@ -548,6 +549,23 @@ def _element_spec(x):
         )
     except (TypeError, ValueError):
         return None
+
+
+def check_steps_per_execution(steps_per_epoch, steps_per_execution):
+    """Refuse a `steps_per_epoch` that `steps_per_execution` does not divide.
+
+    Keras 3.15 runs whole executions: with steps_per_execution=16 and
+    steps_per_epoch=7 an epoch ran 16 steps, and 2 epochs of 20 ran 64
+    (measured), so the run would silently train more than asked.
+    """
+    if steps_per_epoch and steps_per_execution and steps_per_execution > 1:
+        if int(steps_per_epoch) % int(steps_per_execution):
+            raise ValueError(
+                f"steps_per_epoch={steps_per_epoch} is not a multiple of steps_per_execution="
+                f"{steps_per_execution}: Keras would run whole executions of {steps_per_execution} steps, "
+                f"{-(-int(steps_per_epoch) // int(steps_per_execution)) * int(steps_per_execution)} an epoch. "
+                "Make steps_per_epoch a multiple of it, or compile with a divisor of it."
+            )
 
 
 def without_autotune_stall(x):
