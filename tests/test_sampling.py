@@ -57,3 +57,25 @@ def test_nested_inputs_of_a_two_input_generator():
     labels = np.arange(7, dtype="int32")[:, None]
     got = AdversarialModel.run_batched(network, [latent, labels], batch_size=3)
     np.testing.assert_allclose(got, keras.ops.convert_to_numpy(network([latent, labels])), rtol=1e-6)
+
+
+def test_generate_draws_its_latents_in_one_compiled_call_of_the_models_own_prior():
+    import tensorflow as tf
+
+    model = _gan()
+    eager = model.sample_latent(6, seed=tf.constant([4, 0], tf.int64)).numpy()
+    np.testing.assert_array_equal(model.draw_latent(6, 4), eager)  # the stream generate(seed=4) always used
+    np.testing.assert_allclose(
+        model.generate(6, seed=4), model.generate(latent=eager), rtol=1e-6, atol=1e-6
+    )  # same images
+
+    class UniformPrior(GAN):
+        def sample_latent(self, batch_size, seed=None):
+            shape = tf.stack([batch_size, self.latent_dim])
+            return tf.random.stateless_uniform(shape, seed=seed, minval=5.0, maxval=6.0)
+
+    other = _gan()
+    uniform = UniformPrior(other.generator, other.discriminator, latent_dim=8, seed=0)
+    drawn = uniform.draw_latent(50, 1)
+    assert drawn.min() >= 5.0 and drawn.max() < 6.0  # the subclass's prior, not the base class's
+    assert np.abs(drawn - uniform.draw_latent(50, 2)).max() > 0  # the seed matters

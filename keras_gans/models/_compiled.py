@@ -54,3 +54,32 @@ def inference_function(network, inputs):
         function = tf.function(call, input_signature=[specs], autograph=False)
         per_network[key] = function
     return function
+
+
+_SAMPLERS = weakref.WeakKeyDictionary()  # model -> (seeded, free) tf.functions of its sample_latent
+
+
+def latent_sampler(model):
+    """Cached `tf.function`s of `model.sample_latent`: (seeded(n, seed), free(n)).
+
+    Drawing the latents of `generate(n, seed=s)` eagerly took four eager ops
+    (about 0.5 ms, 1.23x the bare graph at batch 1); one call of a traced
+    function draws the same numbers (stateless ops, same seed).
+    """
+    try:
+        return _SAMPLERS[model]
+    except (KeyError, TypeError):
+        pass
+    ref = weakref.ref(model)
+    count = tf.TensorSpec([], tf.int32)
+    seeded = tf.function(
+        lambda n, seed: ref().sample_latent(n, seed=seed),
+        input_signature=[count, tf.TensorSpec([2], tf.int64)],
+        autograph=False,
+    )
+    free = tf.function(lambda n: ref().sample_latent(n), input_signature=[count], autograph=False)
+    try:
+        _SAMPLERS[model] = (seeded, free)
+    except TypeError:  # not weak-referenceable: no cache
+        pass
+    return seeded, free

@@ -151,7 +151,7 @@ class BigGAN(ConditionalGAN):
                 n = None if labels is None or np.ndim(labels) == 0 else len(labels)
             if n is None:
                 raise ValueError("generate() needs num_samples, labels or latent.")
-            latent = self.sample_latent(n, seed=None if seed is None else tf.constant([seed, 0], tf.int64)).numpy()
+            latent = self.draw_latent(n, seed)
         latent = np.asarray(latent, dtype="float32")
         if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
             raise ValueError(f"Expected latent of shape (num_samples, {self.latent_dim}), got {latent.shape}.")

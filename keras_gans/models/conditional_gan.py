@@ -155,8 +155,7 @@ class ConditionalGAN(GAN):
             labels = np.full((n,), labels)
         labels = check_label_values(labels, self.num_classes, "labels")
         if latent is None:
-            latent = self.sample_latent(n, seed=None if seed is None else tf.constant([seed, 0], tf.int64))
-            latent = latent.numpy()
+            latent = self.draw_latent(n, seed)
         return self.run_batched(self.sampling_generator, [latent, labels], batch_size)
 
     # --- data checks ---------------------------------------------------------

@@ -353,6 +353,16 @@ class GAN(_base.AdversarialModel):
             return tf.random.normal(shape)
         return tf.random.stateless_normal(shape, seed=seed)
 
+    def draw_latent(self, num_samples, seed=None):
+        """`sample_latent(num_samples)` for sampling, as numpy: seeded by an int (stateless, the
+        stream `generate(seed=...)` uses) or free; one call of a cached compiled function."""
+        from keras_gans.models import _compiled
+
+        seeded, free = _compiled.latent_sampler(self)
+        if seed is None:
+            return free(tf.constant(num_samples, tf.int32)).numpy()
+        return seeded(tf.constant(num_samples, tf.int32), tf.constant([seed, 0], tf.int64)).numpy()
+
     def score(self, logits):
         """Mean D(.) for the logs: a probability in the cross-entropy games."""
         logits = tf.cast(logits, tf.float32)
@@ -385,8 +395,7 @@ class GAN(_base.AdversarialModel):
         if latent is None:
             if num_samples is None:
                 raise ValueError("generate() needs num_samples or latent.")
-            seed_t = None if seed is None else tf.constant([seed, 0], tf.int64)
-            latent = self.sample_latent(int(num_samples), seed=seed_t)
+            latent = self.draw_latent(int(num_samples), seed)
         latent = np.asarray(latent, dtype="float32")
         if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
             raise ValueError(f"Expected latent of shape (num_samples, {self.latent_dim}), got {latent.shape}.")
