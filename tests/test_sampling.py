@@ -68,6 +68,7 @@ def test_generate_draws_its_latents_in_one_compiled_call_of_the_models_own_prior
     np.testing.assert_allclose(
         model.generate(6, seed=4), model.generate(latent=eager), rtol=1e-6, atol=1e-6
     )  # same images
+    np.testing.assert_allclose(model.generate(6, seed=4, batch_size=4), model.generate(6, seed=4), rtol=1e-6, atol=1e-6)
 
     class UniformPrior(GAN):
         def sample_latent(self, batch_size, seed=None):

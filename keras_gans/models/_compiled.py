@@ -83,3 +83,26 @@ def latent_sampler(model):
     except TypeError:  # not weak-referenceable: no cache
         pass
     return seeded, free
+
+
+_SEEDED_SAMPLES = weakref.WeakKeyDictionary()  # model -> {network: tf.function(n, seed)}
+
+
+def seeded_sample_function(model, network):
+    """A cached `tf.function` (n, seed) -> network(model.sample_latent(n, seed), training=False).
+
+    `generate(n, seed=s)` for one batch: drawing the latents and running the
+    generator in one call pays TensorFlow's per-call dispatch (about 0.2 ms)
+    once instead of twice; the latents are the same stateless draw.
+    """
+    per_model = _SEEDED_SAMPLES.setdefault(model, weakref.WeakKeyDictionary())
+    function = per_model.get(network)
+    if function is None:
+        model_ref, network_ref = weakref.ref(model), weakref.ref(network)
+        function = tf.function(
+            lambda n, seed: network_ref()(model_ref().sample_latent(n, seed=seed), training=False),
+            input_signature=[tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int64)],
+            autograph=False,
+        )
+        per_model[network] = function
+    return function

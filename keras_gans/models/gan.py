@@ -395,6 +395,12 @@ class GAN(_base.AdversarialModel):
         if latent is None:
             if num_samples is None:
                 raise ValueError("generate() needs num_samples or latent.")
+            if seed is not None and int(num_samples) <= batch_size:  # one compiled call: draw and generate
+                from keras_gans.models import _compiled
+
+                function = _compiled.seeded_sample_function(self, self.sampling_generator)
+                n, seed_t = tf.constant(int(num_samples), tf.int32), tf.constant([seed, 0], tf.int64)
+                return keras.ops.convert_to_numpy(function(n, seed_t))
             latent = self.draw_latent(int(num_samples), seed)
         latent = np.asarray(latent, dtype="float32")
         if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
