@@ -170,3 +170,24 @@ def test_the_networks_use_the_fused_batch_norm():
     ):
         norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
         assert norms and all(type(layer) is BatchNormalization for layer in norms), model.name
+
+
+def test_float64_inputs_which_the_fused_kernel_does_not_take():
+    """In float64 (no fused kernel) instance norm writes the moments out and batch norm is Keras' code."""
+    from keras_gans.networks import BatchNormalization
+
+    x = np.random.default_rng(6).normal(1.0, 2.0, (2, 5, 4, 3))
+    pairs = [
+        (
+            InstanceNormalization(epsilon=1e-5, dtype="float64"),
+            keras.layers.GroupNormalization(groups=-1, epsilon=1e-5, dtype="float64"),
+        ),
+        (
+            BatchNormalization(epsilon=1e-5, dtype="float64"),
+            keras.layers.BatchNormalization(epsilon=1e-5, dtype="float64"),
+        ),
+    ]
+    for ours, theirs in pairs:
+        got, want = ours(x, training=True), theirs(x, training=True)
+        assert got.dtype == tf.float64
+        np.testing.assert_allclose(got, want, atol=1e-10)

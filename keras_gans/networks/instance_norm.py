@@ -11,11 +11,32 @@ channels (one transpose each way).
 
 It computes the same function as GroupNormalization(groups=-1) with the same
 epsilon, center and scale (checked to 1e-5 in tests/test_normalization.py).
-Channels-last, rank-4 inputs, TensorFlow backend only.
+Channels-last, rank-4 inputs, TensorFlow backend only. float64 inputs (which
+the fused kernel does not take) are normalized with the moments written out.
 """
 
 import keras
 import tensorflow as tf
+
+
+# The float types TensorFlow's fused batch-norm kernel takes after `compute_dtype` (not float64).
+FUSED_DTYPES = (tf.float32,)
+
+
+def compute_dtype(dtype):
+    """The dtype the normalization layers compute in: float32 for half precision, else `dtype`."""
+    return tf.float32 if dtype in (tf.float16, tf.bfloat16) else dtype
+
+
+def normalize(x, axes, epsilon):
+    """(x - mean) / sqrt(variance + epsilon) over `axes`, the moments written out.
+
+    Not `tf.nn.moments`, whose variance around `stop_gradient(mean)` drops a
+    term of the second derivative (docs/moments_second_order.md).
+    """
+    mean = tf.reduce_mean(x, axis=axes, keepdims=True)
+    variance = tf.reduce_mean(tf.square(x - mean), axis=axes, keepdims=True)
+    return (x - mean) * tf.math.rsqrt(variance + epsilon)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -54,17 +75,20 @@ class InstanceNormalization(keras.layers.Layer):
     def call(self, inputs):
         x = tf.convert_to_tensor(inputs)
         dtype = x.dtype
-        compute = tf.float32 if dtype in (tf.float16, tf.bfloat16) else dtype
+        compute = compute_dtype(dtype)
         x = tf.cast(x, compute)
-        shape = tf.shape(x)
-        n, h, w, c = shape[0], shape[1], shape[2], shape[3]
-        # (N, H, W, C) -> (1, H, W, N*C): every (image, channel) pair a channel of one image.
-        folded = tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [1, h, w, n * c])
-        ones = tf.ones([n * c], compute)
-        y, _, _ = tf.compat.v1.nn.fused_batch_norm(
-            folded, scale=ones, offset=tf.zeros([n * c], compute), epsilon=self.epsilon, is_training=True
-        )
-        y = tf.transpose(tf.reshape(y, [h, w, n, c]), [2, 0, 1, 3])
+        if compute in FUSED_DTYPES:
+            shape = tf.shape(x)
+            n, h, w, c = shape[0], shape[1], shape[2], shape[3]
+            # (N, H, W, C) -> (1, H, W, N*C): every (image, channel) pair a channel of one image.
+            folded = tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [1, h, w, n * c])
+            ones = tf.ones([n * c], compute)
+            y, _, _ = tf.compat.v1.nn.fused_batch_norm(
+                folded, scale=ones, offset=tf.zeros([n * c], compute), epsilon=self.epsilon, is_training=True
+            )
+            y = tf.transpose(tf.reshape(y, [h, w, n, c]), [2, 0, 1, 3])
+        else:  # float64: no fused kernel
+            y = normalize(x, [1, 2], self.epsilon)
         if self.gamma is not None:
             y = y * tf.cast(self.gamma, compute)
         if self.beta is not None:
