@@ -7,17 +7,31 @@ returns a `tf.function` of the network, traced once per input signature with
 a free (None) batch dimension, so that every batch size and the last short
 batch of `run_batched` reuse one graph.
 
-The cache is keyed weakly by the network: it never keeps a network alive, and
-a network that is garbage collected takes its functions with it. The function
-reads the network's variables when it runs, so training the network after a
-sample does not make the cache stale.
+The cache is keyed weakly by the network (or the model, for the latent
+draws): it never keeps its owner alive, and an owner that is garbage
+collected takes its functions with it. A function reads the variables when it
+runs, so training the network after a sample does not make the cache stale.
 """
 
 import weakref
 
 import tensorflow as tf
 
-_FUNCTIONS = weakref.WeakKeyDictionary()  # network -> {signature key: tf.function}
+_CACHE = weakref.WeakKeyDictionary()  # owner (a network or a model) -> {key: tf.function}
+_COUNT = tf.TensorSpec([], tf.int32)  # how many samples
+_SEED = tf.TensorSpec([2], tf.int64)  # a stateless seed
+
+
+def _cached(owner, key, make):
+    """`make(weakref to owner)`, built once per (owner, key).
+
+    The function must hold its owner weakly, as the cache does.
+    """
+    per_owner = _CACHE.setdefault(owner, {})
+    function = per_owner.get(key)
+    if function is None:
+        function = per_owner[key] = make(weakref.ref(owner))
+    return function
 
 
 def _spec(array):
@@ -39,53 +53,33 @@ def inference_function(network, inputs):
         A callable taking inputs of that structure (any batch size).
     """
     specs = tf.nest.map_structure(_spec, inputs)
-    key = str(specs)  # TensorSpecs of a nest: structure, shapes and dtypes
-    try:
-        per_network = _FUNCTIONS.setdefault(network, {})
-    except TypeError:  # not weak-referenceable: no cache
-        per_network = {}
-    function = per_network.get(key)
-    if function is None:
-        ref = weakref.ref(network)  # the function must not keep its key alive
-
-        def call(batch):
-            return ref()(batch, training=False)
-
-        function = tf.function(call, input_signature=[specs], autograph=False)
-        per_network[key] = function
-    return function
+    return _cached(
+        network,
+        str(specs),  # TensorSpecs of a nest: structure, shapes and dtypes
+        lambda ref: tf.function(lambda batch: ref()(batch, training=False), input_signature=[specs], autograph=False),
+    )
 
 
-_SAMPLERS = weakref.WeakKeyDictionary()  # model -> (seeded, free) tf.functions of its sample_latent
-
-
-def latent_sampler(model):
-    """Cached `tf.function`s of `model.sample_latent`: (seeded(n, seed), free(n)).
+def latent_function(model, seeded):
+    """A cached `tf.function` of `model.sample_latent`: (n, seed) -> z when `seeded`, else n -> z.
 
     Drawing the latents of `generate(n, seed=s)` eagerly took four eager ops
     (about 0.5 ms, 1.23x the bare graph at batch 1); one call of a traced
     function draws the same numbers (stateless ops, same seed).
     """
-    try:
-        return _SAMPLERS[model]
-    except (KeyError, TypeError):
-        pass
-    ref = weakref.ref(model)
-    count = tf.TensorSpec([], tf.int32)
-    seeded = tf.function(
-        lambda n, seed: ref().sample_latent(n, seed=seed),
-        input_signature=[count, tf.TensorSpec([2], tf.int64)],
-        autograph=False,
+    if seeded:
+        return _cached(
+            model,
+            "latent seeded",
+            lambda ref: tf.function(
+                lambda n, seed: ref().sample_latent(n, seed=seed), input_signature=[_COUNT, _SEED], autograph=False
+            ),
+        )
+    return _cached(
+        model,
+        "latent",
+        lambda ref: tf.function(lambda n: ref().sample_latent(n), input_signature=[_COUNT], autograph=False),
     )
-    free = tf.function(lambda n: ref().sample_latent(n), input_signature=[count], autograph=False)
-    try:
-        _SAMPLERS[model] = (seeded, free)
-    except TypeError:  # not weak-referenceable: no cache
-        pass
-    return seeded, free
-
-
-_SEEDED_SAMPLES = weakref.WeakKeyDictionary()  # model -> {network: tf.function(n, seed)}
 
 
 def seeded_sample_function(model, network):
@@ -95,14 +89,13 @@ def seeded_sample_function(model, network):
     generator in one call pays TensorFlow's per-call dispatch (about 0.2 ms)
     once instead of twice; the latents are the same stateless draw.
     """
-    per_model = _SEEDED_SAMPLES.setdefault(model, weakref.WeakKeyDictionary())
-    function = per_model.get(network)
-    if function is None:
-        model_ref, network_ref = weakref.ref(model), weakref.ref(network)
-        function = tf.function(
-            lambda n, seed: network_ref()(model_ref().sample_latent(n, seed=seed), training=False),
-            input_signature=[tf.TensorSpec([], tf.int32), tf.TensorSpec([2], tf.int64)],
+    network_ref = weakref.ref(network)
+    return _cached(
+        model,
+        ("sample", network),
+        lambda ref: tf.function(
+            lambda n, seed: network_ref()(ref().sample_latent(n, seed=seed), training=False),
+            input_signature=[_COUNT, _SEED],
             autograph=False,
-        )
-        per_model[network] = function
-    return function
+        ),
+    )

@@ -358,10 +358,9 @@ class GAN(_base.AdversarialModel):
         stream `generate(seed=...)` uses) or free; one call of a cached compiled function."""
         from keras_gans.models import _compiled
 
-        seeded, free = _compiled.latent_sampler(self)
         if seed is None:
-            return free(tf.constant(num_samples, tf.int32)).numpy()
-        return seeded(tf.constant(num_samples, tf.int32), tf.constant([seed, 0], tf.int64)).numpy()
+            return _compiled.latent_function(self, seeded=False)(num_samples).numpy()
+        return _compiled.latent_function(self, seeded=True)(num_samples, [seed, 0]).numpy()
 
     def score(self, logits):
         """Mean D(.) for the logs: a probability in the cross-entropy games."""
@@ -399,8 +398,7 @@ class GAN(_base.AdversarialModel):
                 from keras_gans.models import _compiled
 
                 function = _compiled.seeded_sample_function(self, self.sampling_generator)
-                n, seed_t = tf.constant(int(num_samples), tf.int32), tf.constant([seed, 0], tf.int64)
-                return keras.ops.convert_to_numpy(function(n, seed_t))
+                return keras.ops.convert_to_numpy(function(int(num_samples), [seed, 0]))
             latent = self.draw_latent(int(num_samples), seed)
         latent = np.asarray(latent, dtype="float32")
         if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
