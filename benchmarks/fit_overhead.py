@@ -40,8 +40,9 @@ import sys
 import time
 
 import numpy as np
+import reference_loops  # benchmarks/, on sys.path as the script's directory
+import speed
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 # name: (zoo model, synthetic shapes or None for the zoo's default data, batch size, what)
 MODELS = {
     "dcgan64": ("dcgan", [(64, 64, 3)], 64, "DCGAN 64x64x3, latent 100, batch 64 (synthetic)"),
@@ -68,30 +69,13 @@ for _name in (
     MODELS[_name] = (_name, None, 64, "the zoo's default offline data, batch 64")
 
 
-def _synthetic(shapes, batch_size):
-    import tensorflow as tf
-
-    rng = np.random.default_rng(0)
-    n = max(4 * batch_size, 8)
-    arrays = tuple(rng.uniform(-1, 1, (n, *s)).astype("float32") for s in shapes)
-    ds = tf.data.Dataset.from_tensor_slices(arrays if len(arrays) > 1 else arrays[0])
-    return ds.batch(batch_size, drop_remainder=True).cache().repeat(), None
-
-
 def _loop(name, model, data):
-    """(run(steps), kind): the reference loop of `name` if there is one, else train_step in a tf.function."""
+    """(run(steps), kind): the reference loop for the paper-size models, else train_step in a tf.function."""
     import tensorflow as tf
 
-    try:
-        sys.path.insert(0, HERE)
-        import reference_loops
-
-        loops = {"dcgan64": reference_loops.dcgan_loop, "pix2pix256": reference_loops.pix2pix_loop}
-        loops["cyclegan128"] = reference_loops.cyclegan_loop
-    except ImportError:
-        loops = {}
-    if name in loops:
-        return loops[name](model, data, False), "hand-written reference loop"
+    zoo_name, shapes = MODELS[name][:2]
+    if shapes is not None:  # dcgan64, pix2pix256, cyclegan128
+        return reference_loops.LOOPS[zoo_name](model, data, False), "hand-written reference loop"
     # As Keras' train function: no autograph, the batch taken from the iterator inside the graph.
     step = tf.function(lambda iterator: model.train_step(next(iterator)), jit_compile=False, autograph=False)
     iterator = iter(data)
@@ -104,21 +88,19 @@ def _loop(name, model, data):
     return run, "train_step in a tf.function"
 
 
-class _Clock:
+def _clock():
     """A Keras callback timing a fit call's steps: first batch begin -> epoch end."""
+    import keras
 
-    def __new__(cls):
-        import keras
+    class Clock(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 0:
+                self.start = time.perf_counter()
 
-        class Clock(keras.callbacks.Callback):
-            def on_train_batch_begin(self, batch, logs=None):
-                if batch == 0:
-                    self.start = time.perf_counter()
+        def on_epoch_end(self, epoch, logs=None):
+            self.end = time.perf_counter()
 
-            def on_epoch_end(self, epoch, logs=None):
-                self.end = time.perf_counter()
-
-        return Clock()
+    return Clock()
 
 
 def worker(args):
@@ -133,7 +115,7 @@ def worker(args):
     zoo_name, shapes, batch_size, _ = MODELS[args.model]
     keras.utils.set_random_seed(0)
     if shapes is not None:
-        data, dataset = _synthetic(shapes, batch_size)
+        data, dataset = speed.synthetic_data(shapes, batch_size), None
     else:
         dataset = zoo.MODELS[zoo_name].default_dataset
         data = zoo.load_data(zoo_name, dataset, batch_size=batch_size, seed=0).take(8).cache().repeat()
@@ -143,7 +125,7 @@ def worker(args):
         model.compile(steps_per_execution=args.steps_per_execution)
     model.jit_compile = False
     run_loop, loop_kind = _loop(args.model, model, data)
-    clock = _Clock()
+    clock = _clock()
 
     def run_fit(steps):
         start = time.perf_counter()

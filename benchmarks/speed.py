@@ -60,7 +60,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # --- the worker: one contender in one process ----------------------------------------
 
 
-def _data(shapes, batch_size):
+def synthetic_data(shapes, batch_size):
+    """Random images in [-1, 1] of the given element shapes, batched, cached and repeated."""
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
@@ -95,7 +96,7 @@ def worker(args):
         normalization.BatchNormalization = keras.layers.BatchNormalization
     zoo_name, shapes, batch_size, _ = MODELS[args.model]
     keras.utils.set_random_seed(0)
-    data = _data(shapes, batch_size)
+    data = synthetic_data(shapes, batch_size)
     options = {"latent_dim": 100} if zoo_name == "dcgan" else {}
     model = zoo.build(zoo_name, data.element_spec, seed=0, **options)
     model.jit_compile = args.xla == "on"  # the pix2pix/CycleGAN builders take no jit_compile
