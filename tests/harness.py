@@ -11,6 +11,12 @@ import keras
 import tensorflow as tf
 
 
+def random_images(shape=(16, 16, 1), n=32, batch_size=8):
+    """`n` images uniform in [-1, 1] (seed 0) of `shape`, in batches (remainder dropped): the model tests' data."""
+    images = np.random.default_rng(0).uniform(-1, 1, (n,) + tuple(shape)).astype("float32")
+    return tf.data.Dataset.from_tensor_slices(images).batch(batch_size, drop_remainder=True)
+
+
 def weights_of(model):
     return [w.numpy() for w in model.weights]
 

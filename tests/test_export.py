@@ -18,8 +18,7 @@ Z = np.random.default_rng(1).normal(size=(5, LATENT)).astype("float32")
 
 
 def image_data(n=16, batch_size=8):
-    images = np.random.default_rng(0).uniform(-1, 1, (n, 16, 16, 1)).astype("float32")
-    return tf.data.Dataset.from_tensor_slices(images).batch(batch_size, drop_remainder=True)
+    return harness.random_images((16, 16, 1), n, batch_size)
 
 
 def dcgan(steps=1, **kwargs):

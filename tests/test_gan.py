@@ -17,8 +17,7 @@ def mixture_data(batch_size=32, n=128):
 
 
 def image_data(batch_size=8, n=32):
-    images = np.random.default_rng(0).uniform(-1, 1, (n, 16, 16, 1)).astype("float32")
-    return tf.data.Dataset.from_tensor_slices(images).batch(batch_size, drop_remainder=True)
+    return harness.random_images((16, 16, 1), n, batch_size)
 
 
 def mlp_gan(cls=keras_gans.GAN, **kwargs):

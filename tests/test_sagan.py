@@ -3,7 +3,6 @@
 import numpy as np
 import keras
 import pytest
-import tensorflow as tf
 
 import keras_gans
 from keras_gans import networks, zoo
@@ -34,8 +33,7 @@ def sagan(synchronized=False, attention_resolution=14, **kwargs):
 
 
 def images(n=16, batch_size=8):
-    x = np.random.default_rng(0).uniform(-1, 1, size=(n,) + SHAPE).astype("float32")
-    return tf.data.Dataset.from_tensor_slices(x).batch(batch_size)
+    return harness.random_images(SHAPE, n, batch_size)
 
 
 def test_trains_saves_and_resumes(tmp_path):

@@ -37,8 +37,7 @@ def sngan(architecture="resnet", synchronized=False, discriminator_steps=2, **kw
 
 
 def images(n=16, batch_size=8):
-    x = np.random.default_rng(0).uniform(-1, 1, size=(n,) + SHAPE).astype("float32")
-    return tf.data.Dataset.from_tensor_slices(x).batch(batch_size)
+    return harness.random_images(SHAPE, n, batch_size)
 
 
 @pytest.mark.parametrize("architecture", ["resnet", "dcgan"])
